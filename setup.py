@@ -11,7 +11,7 @@ cfg = config['DEFAULT']
 for o in 'version description keywords author author_email'.split():
     assert o in cfg, f'missing expected setting: {o}'
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
+licenses = {'apache2': 'Apache-2.0'}  # SPDX expression
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
 py_versions = '3.10 3.11 3.12 3.13'.split()
 
@@ -22,17 +22,16 @@ def _reqs(key):
 requirements = _reqs('requirements')
 dev_requirements = _reqs('dev_requirements')
 min_python = cfg['min_python']
-lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
+lic = licenses.get(cfg['license'].lower(), cfg['license'])
 long_description = (here/'README.md').read_text(encoding='utf-8') if (here/'README.md').exists() else cfg['description']
 
 setuptools.setup(
     name=cfg['lib_name'],
-    license=lic[0],
+    license=lic,
     classifiers=['Development Status :: ' + statuses[int(cfg['status'])],
                  'Intended Audience :: ' + cfg['audience'].title(),
                  'Natural Language :: ' + cfg['language'].title()]
-                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]]
-                + (['License :: ' + lic[1]] if lic[1] else []),
+                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['avemo', 'avemo.*']),
     include_package_data=True,

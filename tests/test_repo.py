@@ -1,0 +1,46 @@
+"Repository hygiene: the library is the notebooks' export, notebooks are clean, README and settings say what they should."
+import configparser, json, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted((ROOT/'nbs').glob('*.ipynb'))
+
+def test_library_matches_notebooks(tmp_path):
+    for p in ('settings.ini', 'setup.py'): shutil.copy(ROOT/p, tmp_path/p)
+    shutil.copytree(ROOT/'nbs', tmp_path/'nbs'); shutil.copytree(ROOT/'avemo', tmp_path/'avemo')
+    exe = Path(sys.executable).parent/'nbdev_export'
+    subprocess.run([str(exe)], cwd=tmp_path, check=True, capture_output=True)
+    drift = [p.name for p in (ROOT/'avemo').glob('*.py') if p.read_text() != (tmp_path/'avemo'/p.name).read_text()]
+    assert not drift, f'avemo/ differs from the notebooks\' export (run nbdev_export): {drift}'
+
+@pytest.mark.parametrize('nb', NBS, ids=lambda p: p.name)
+def test_notebook_is_clean(nb):
+    cells = json.loads(nb.read_text())['cells']
+    dirty = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and (c.get('outputs') or c.get('execution_count'))]
+    assert not dirty, f'{nb.name}: cells {dirty} carry outputs; run nbdev_clean'
+
+def test_stage_notebooks_have_one_parameters_cell():
+    for nb in NBS:
+        cells = json.loads(nb.read_text())['cells']
+        n = sum('parameters' in c.get('metadata', {}).get('tags', []) for c in cells)
+        is_stage = not any(''.join(c['source']).startswith('#| default_exp') for c in cells)
+        if is_stage and nb.name != 'index.ipynb': assert n == 1, f'{nb.name}: a stage notebook needs exactly one parameters cell'
+
+def test_settings_pins():
+    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    req = cfg['DEFAULT']['requirements'].split(); dev = cfg['DEFAULT']['dev_requirements'].split()
+    for pin in ('torch==2.11.*', 'torchaudio==2.11.*', 'torchvision==0.26.*', 'opencv-python-headless>=4.10,<5'): assert pin in req
+    for pin in ('nbdev==2.4.14', 'execnb<0.2', 'fastgit<0.1.2'): assert pin in dev
+    src = (ROOT/'setup.py').read_text()
+    assert 'import pkg_resources' not in src and 'from pkg_resources' not in src
+
+def test_readme_quick_start_and_ci():
+    readme = (ROOT/'README.md').read_text()
+    assert 'make demo' in readme and 'make test' in readme
+    assert 'make test' in (ROOT/'.ci/run').read_text()
+
+def test_readme_is_current(tmp_path):
+    from avemo.docs import render_readme
+    fresh = render_readme(ROOT/'nbs', out=tmp_path/'README.md').read_text()
+    assert fresh == (ROOT/'README.md').read_text(), 'README.md is stale: edit nbs/index.ipynb and run `make readme`'
