@@ -35,7 +35,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['avemo', 'avemo.*']),
     include_package_data=True,
-    package_data={'avemo': ['profiles/*.ini', 'assets/*']},
+    package_data={'avemo': ['profiles/*.yaml', 'assets/*']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     dependency_links=cfg.get('dep_links', '').split(),
