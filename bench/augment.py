@@ -7,11 +7,7 @@ import argparse, json, platform, sys, time
 from pathlib import Path
 import torch, torchaudio, torchaudio.functional as AF
 from avemo.augment import default_augmentations, RandomAugment, PitchShift, SR
-
-def machine():
-    cpu = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else platform.processor()
-    return dict(cpu=cpu, logical_cores=torch.get_num_threads() and __import__('os').cpu_count(), python=platform.python_version(),
-                torch=torch.__version__, torchaudio=torchaudio.__version__, platform=platform.platform())
+sys.path.insert(0, str(Path(__file__).parent)); from common import machine
 
 def rate(fn, x, g, min_seconds=1.0):
     "Audio-seconds per CPU-second (process time, one thread)."

@@ -6,6 +6,7 @@ On a GPU it also records peak memory; augmentation is excluded (measured by benc
 import argparse, json, platform, sys, time
 from pathlib import Path
 import torch
+sys.path.insert(0, str(Path(__file__).parent)); from common import machine
 from avemo.speech import DEMO_SPEECH, THESIS_SPEECH, SpeechEncoder, SimSiam, SimSiamLoss, projection_head, prediction_head
 
 def step_rate(cfg, batch, seconds, device, bf16, steps):
@@ -32,8 +33,7 @@ def main(a):
     res = dict(demo=step_rate(DEMO_SPEECH, 16, 3.0, a.device, a.bf16, 5),
                thesis=step_rate(THESIS_SPEECH, a.thesis_batch, 3.0, a.device, a.bf16, 2 if a.device == 'cpu' else 10))
     rec = dict(command=' '.join(['python'] + sys.argv), device=a.device, bf16=a.bf16, threads=torch.get_num_threads(),
-               machine=dict(cpu=platform.processor() or platform.machine(), platform=platform.platform(), torch=torch.__version__,
-                            gpu=torch.cuda.get_device_name() if a.device == 'cuda' else None),
+               machine=machine(),
                what='SimSiam training step (2 views, forward+backward+SGD), no augmentation', results=res)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(rec, indent=1)); print(json.dumps(rec, indent=1))
 
