@@ -1,4 +1,5 @@
-# avemo: `make demo` runs the main job on the embedded demo corpus, `make test` runs every test. Both install into .venv first.
+# avemo: `make demo` runs the main job on the embedded demo corpus, `make test` runs every test, `make docs` builds the docs site
+# offline in _docs/ (no Quarto needed; `nbdev_docs` builds the Quarto site where Quarto is installed). All install into .venv first.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install demo test clean-demo export readme
+.PHONY: install demo test clean-demo export readme docs
 
 install: $(VENV)/.installed
 
@@ -31,3 +32,6 @@ clean-demo:
 
 readme: install
 	$(BIN)/python -c "from avemo.docs import render_readme; render_readme()"
+
+docs: install
+	$(BIN)/python -m avemo.docs --out _docs
