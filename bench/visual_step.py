@@ -28,21 +28,22 @@ def mcl_rate(cfg, batch, device, bf16, steps):
         loss.backward(); opt.step(); opt.zero_grad()
     r = timed(step, steps, device); r.update(batch=batch, images_per_second=round(batch / r['seconds_per_step'], 1)); return r
 
-def ft_rate(dim, batch, frames, device, steps):
-    torch.manual_seed(0); m = SpeakerGatedLSTM(dim).to(device).train(); opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
+def ft_rate(dim, batch, frames, device, steps, **kw):
+    torch.manual_seed(0); m = SpeakerGatedLSTM(dim, **kw).to(device).train(); opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
     L = torch.full((batch,), frames, device=device)
     b = dict(f=torch.randn(batch, frames, dim, device=device), m=torch.randn(batch, frames, dim, device=device),
              joint=torch.randn(batch, 2 * frames, dim, device=device), f_len=L, m_len=L, joint_len=2 * L,
              active_m=torch.zeros(batch, dtype=torch.long, device=device))
     def step(): m(b)['pred'].pow(2).mean().backward(); opt.step(); opt.zero_grad()
-    r = timed(step, steps, device); r.update(batch=batch, frames_per_speaker=frames, utterances_per_second=round(batch / r['seconds_per_step'], 1)); return r
+    r = timed(step, steps, device); r.update(batch=batch, frames_per_speaker=frames, model=dict(dim=dim, **kw), utterances_per_second=round(batch / r['seconds_per_step'], 1)); return r
 
 def main(a):
     cpu = a.device == 'cpu'
     res = dict(mcl_demo=mcl_rate(DEMO_VISUAL, 16, a.device, a.bf16, 5), mcl_thesis=mcl_rate(THESIS_VISUAL, 4 if cpu else 16, a.device, a.bf16, 2 if cpu else 10),
-               finetune_demo=ft_rate(DEMO_VISUAL.dim, 32, 12, a.device, 5), finetune_thesis=ft_rate(THESIS_VISUAL.dim, 64, 12, a.device, 3 if cpu else 10))
+               finetune_demo=ft_rate(DEMO_VISUAL.dim, 32, 12, a.device, 5, hidden=64, bi_hidden=64, bi_layers=2),
+               finetune_demo_4layers=ft_rate(DEMO_VISUAL.dim, 32, 12, a.device, 5), finetune_thesis=ft_rate(THESIS_VISUAL.dim, 64, 12, a.device, 3 if cpu else 10))
     rec = dict(command=' '.join(['python'] + sys.argv), device=a.device, bf16=a.bf16, threads=torch.get_num_threads(), machine=machine(),
-               what='one optimiser step each; MCL: 2 ViT sub-networks x 3 views, VCL + ICL; fine-tuning: gated LSTM + 4-layer BiLSTM on embeddings',
+               what='one optimiser step each; MCL: 2 ViT sub-networks x 3 views, VCL + ICL; fine-tuning: gated LSTM + BiLSTM on embeddings (demo profile: width 64, 2 BiLSTM layers; thesis: 128, 4 layers)',
                results=res)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(rec, indent=1)); print(json.dumps(rec, indent=1))
 
