@@ -137,8 +137,8 @@ def _eye(cx, cy, h):
 
 def _mouth(v, a, talk, my):
     "Outer (12) and inner (8) lip points; valence lifts the corners, arousal and speech open the mouth."
-    mw, op = 0.30 + 0.06 * v, max(0., 0.03 + 0.06 * max(a, 0.) + 0.08 * talk)
-    curve = lambda x: my - 0.13 * v * (x / mw) ** 2
+    mw, op = 0.30 + 0.08 * v, max(0., 0.03 + 0.06 * max(a, 0.) + 0.08 * talk)
+    curve = lambda x: my - 0.25 * v * (x / mw) ** 2
     def lips(xs, lip, n_up):
         pts = np.stack([xs, curve(xs)], 1); prof = 1 - (xs / mw) ** 2
         pts[1:n_up, 1] -= (lip + op / 2) * prof[1:n_up]; pts[n_up + 1:, 1] += (lip + op / 2) * prof[n_up + 1:]
@@ -420,7 +420,7 @@ def write_ravdess(root, seed:int=0, n_actors:int=4, fps:int=10, hw:tuple=(180, 2
     return root
 
 # %% ../nbs/00a_synth.ipynb #4398d083
-DEMO_VERSION = 2   # 2: 2,000 FaceSynthetics images (1 had 400, too few for the landmark stage to learn)
+DEMO_VERSION = 3   # 3: mouth-corner lift 0.25·v (was 0.13·v: 1-3 px on 64-px crops, see 06_visual_train); 2: 2,000 FaceSynthetics images (1 had 400)
 
 def make_demo_corpus(out, # folder for the four corpora
                      seed:int=0, # everything is a deterministic function of the seed

@@ -149,15 +149,18 @@ def _packed_lstm(lstm:nn.LSTM, x:Tensor, lengths:Tensor)->Tensor: # (B, T, D), (
 
 class SpeakerGatedLSTM(nn.Module):
     "Three gated uni-directional LSTM branches (F, M, joint) → 4-layer BiLSTM → FC → (V, A, D) in [-1, 1]."
-    def __init__(self, dim:int, hidden:int=128, bi_hidden:int=128, bi_layers:int=4, dropout:float=0.1):
+    def __init__(self, dim:int, hidden:int=128, bi_hidden:int=128, bi_layers:int=4, dropout:float=0.1,
+                 input_dropout:float=0., # dropout on the normalised crop embeddings
+                 active_gate:float=2.): # initial gate logit of the active speaker's branch (minus it for the dormant one's)
         super().__init__()
-        self.norm = nn.LayerNorm(dim)                                      # frozen-encoder embeddings come at any scale
+        self.norm, self.drop = nn.LayerNorm(dim), nn.Dropout(input_dropout)  # frozen-encoder embeddings come at any scale
         self.branches = nn.ModuleList(nn.LSTM(dim, hidden, batch_first=True) for _ in range(3))
-        self.gates = nn.Parameter(torch.zeros(2, 3))                     # rows: active speaker F / M; columns: F, M, joint branch
-        self.bilstm = nn.LSTM(hidden, bi_hidden, bi_layers, batch_first=True, bidirectional=True, dropout=dropout)
+        g = active_gate                                                    # rows: active speaker F / M; columns: F, M, joint branch
+        self.gates = nn.Parameter(torch.tensor([[g, -g, 0.], [-g, g, 0.]]))
+        self.bilstm = nn.LSTM(hidden, bi_hidden, bi_layers, batch_first=True, bidirectional=True, dropout=dropout if bi_layers > 1 else 0.)
         self.head = mlp([(2 * bi_hidden, 64, False, nn.ReLU), (64, 3, False, nn.Tanh)])
     def forward(self, batch:dict)->dict:
-        seqs = [(self.norm(batch['f']), batch['f_len']), (self.norm(batch['m']), batch['m_len']), (self.norm(batch['joint']), batch['joint_len'])]
+        seqs = [(self.drop(self.norm(batch[k])), batch[f'{k}_len']) for k in ('f', 'm', 'joint')]
         outs = [_packed_lstm(l, x, n) for l, (x, n) in zip(self.branches, seqs)]
         g = torch.softmax(self.gates, 1)[batch['active_m'].long()]        # (B, 3)
         cat, lengths = self._concat([o * g[:, i, None, None] for i, o in enumerate(outs)], [n for _, n in seqs])
@@ -200,7 +203,7 @@ def embed_images(encoder:FaceEncoder, images:np.ndarray, bgr:bool=False, batch_s
     "Frozen-encoder embeddings of uint8 images (resized to the encoder's input when needed)."
     encoder.eval(); dev = next(encoder.parameters()).device; S = encoder.cfg.img_size; out = []
     for i in range(0, len(images), batch_size):
-        x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch_size][..., ::-1] if bgr else images[i:i + batch_size]))
+        x = torch.from_numpy(np.array(images[i:i + batch_size][..., ::-1] if bgr else images[i:i + batch_size]))  # a writable copy
         x = x.permute(0, 3, 1, 2).float().div(255).to(dev)
         if x.shape[-1] != S: x = F.interpolate(x, size=(S, S), mode='bilinear', align_corners=False)
         out.append(encoder(x).float().cpu())
@@ -216,7 +219,7 @@ def embed_crops(encoder:FaceEncoder, frames:pd.DataFrame, root)->Tensor: # -> (l
 
 def standardize(emb:Tensor, rows:np.ndarray)->Tensor: # (N, dim), boolean (N,) -> (N, dim)
     "Per-dimension z-scores of all rows with the mean and std of `rows` only (the training fold's crops: no test statistics)."
-    ref = emb[torch.as_tensor(np.asarray(rows, dtype=bool))]
+    ref = emb[torch.from_numpy(np.array(rows, dtype=bool))]            # a copy: pandas may hand out read-only arrays
     if len(ref) < 2: raise ValueError(f'standardize needs at least two reference rows, got {len(ref)}')
     return (emb - ref.mean(0)) / ref.std(0).clamp_min(1e-6)
 
