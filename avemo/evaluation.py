@@ -245,6 +245,8 @@ ABLATIONS = {
                                   'valence-heavy (3,1,1)': dict(ccc_weights='3,1,1')}),
     'phase': dict(stage='visual', about='visual training phase (Table 6.2)',
                   main={'contrastive (MCL) only': 'visual_mcl', 'MCL + landmarks': 'visual_mcl_landmarks'}),
+    'speaker_norm': dict(stage='visual', model='visual_mcl_landmarks', about='face-embedding normalisation',
+                         finetune={'per speaker': dict(vft_norm='speaker'), 'training fold only': dict(vft_norm='fold')}),
     'ncl_vs_cl': dict(stage='speech', about='speech pre-training (RQ4, Table 5.4)',
                       main={'NCL': 'speech_ncl', 'NCL + CL': 'speech_ncl_cl'}),
 }

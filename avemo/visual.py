@@ -148,7 +148,7 @@ def _packed_lstm(lstm:nn.LSTM, x:Tensor, lengths:Tensor)->Tensor: # (B, T, D), (
     return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
 
 class SpeakerGatedLSTM(nn.Module):
-    "Three gated uni-directional LSTM branches (F, M, joint) → 4-layer BiLSTM → FC → (V, A, D) in [-1, 1]."
+    "Three gated uni-directional LSTM branches (F, M, joint) → BiLSTM (`bi_layers`, thesis 4) → FC → (V, A, D) in [-1, 1]."
     def __init__(self, dim:int, hidden:int=128, bi_hidden:int=128, bi_layers:int=4, dropout:float=0.1,
                  input_dropout:float=0., # dropout on the normalised crop embeddings
                  active_gate:float=2.): # initial gate logit of the active speaker's branch (minus it for the dormant one's)
@@ -217,11 +217,23 @@ def embed_crops(encoder:FaceEncoder, frames:pd.DataFrame, root)->Tensor: # -> (l
         emb[g.index.to_numpy()] = embed_images(encoder, crops[g.crop_index.to_numpy()], bgr=True)
     return emb
 
-def standardize(emb:Tensor, rows:np.ndarray)->Tensor: # (N, dim), boolean (N,) -> (N, dim)
-    "Per-dimension z-scores of all rows with the mean and std of `rows` only (the training fold's crops: no test statistics)."
+def standardize(emb:Tensor, # (N, dim) crop embeddings
+                rows:np.ndarray, # boolean (N,): the reference rows (the training fold's crops)
+                groups:np.ndarray|None=None, # optional (N,) labels, e.g. the speaker of each crop: z-scores within each group too
+               )->Tensor: # (N, dim)
+    """Per-dimension z-scores of all rows with the mean and std of `rows` only (no test statistics). With `groups`, each group is
+    then z-scored with its own statistics: speaker normalisation, which uses no labels (a group of one row is only centred)."""
     ref = emb[torch.from_numpy(np.array(rows, dtype=bool))]            # a copy: pandas may hand out read-only arrays
     if len(ref) < 2: raise ValueError(f'standardize needs at least two reference rows, got {len(ref)}')
-    return (emb - ref.mean(0)) / ref.std(0).clamp_min(1e-6)
+    z = (emb - ref.mean(0)) / ref.std(0).clamp_min(1e-6)
+    if groups is None: return z
+    groups = np.asarray(groups)
+    if len(groups) != len(emb): raise ValueError(f'standardize: {len(groups)} group labels for {len(emb)} rows')
+    out = torch.empty_like(z)
+    for g in np.unique(groups):
+        i = torch.from_numpy(np.flatnonzero(groups == g)); x = z[i]
+        out[i] = (x - x.mean(0)) / (x.std(0).clamp_min(1e-6) if len(x) > 1 else 1.)
+    return out
 
 class UtteranceFaces(torch.utils.data.Dataset):
     "Per utterance: the crop embeddings of the female and male speaker, both in time order (joint), and who is active."
