@@ -35,7 +35,7 @@ STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus 
           dict(name='speech', notebook='04b_speech_train.ipynb', about='pseudo-labels, SimSiam NCL, InfoNCE CL, LOSO CCC fine-tuning'),
           dict(name='visual', notebook='06_visual_train.ipynb', about='MCL on FaceSynthetics, landmarks, gated LSTM + BiLSTM LOSO fine-tuning'),
           dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report'),
-          dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL')]
+          dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation')]
 
 def nbs_dir()->Path:
     "The notebooks folder of the source checkout (the pipeline runs the notebooks themselves)."

@@ -6,7 +6,7 @@ import argparse, json, sys, time
 from pathlib import Path
 import torch
 sys.path.insert(0, str(Path(__file__).parent)); from common import machine
-from avemo.visual import DEMO_VISUAL, THESIS_VISUAL, FaceEncoder, visual_projection, MCL, MCLLoss, SpeakerGatedLSTM
+from avemo.visual import DEMO_VISUAL, THESIS_VISUAL, FaceEncoder, visual_projection, MCL, MCLLoss, SpeakerGatedLSTM, MCLViews, to_image
 
 def timed(step, steps, device):
     step()
@@ -37,13 +37,22 @@ def ft_rate(dim, batch, frames, device, steps, **kw):
     def step(): m(b)['pred'].pow(2).mean().backward(); opt.step(); opt.zero_grad()
     r = timed(step, steps, device); r.update(batch=batch, frames_per_speaker=frames, model=dict(dim=dim, **kw), utterances_per_second=round(batch / r['seconds_per_step'], 1)); return r
 
+def views_rate(size, n, steps):
+    "The MCL data side: three augmented views (torchvision.transforms.v2) of n uint8 images, one at a time as the Dataset does."
+    import numpy as np
+    rng = np.random.default_rng(0); imgs = [to_image(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)) for _ in range(n)]; views = MCLViews()
+    torch.manual_seed(0); r = timed(lambda: [views(im) for im in imgs], steps, 'cpu')
+    r.update(images=n, image_size=size, images_per_second=round(n / r['seconds_per_step'], 1)); return r
+
 def main(a):
     cpu = a.device == 'cpu'
     res = dict(mcl_demo=mcl_rate(DEMO_VISUAL, 16, a.device, a.bf16, 5), mcl_thesis=mcl_rate(THESIS_VISUAL, 4 if cpu else 16, a.device, a.bf16, 2 if cpu else 10),
-               finetune_demo=ft_rate(DEMO_VISUAL.dim, 32, 12, a.device, 5, hidden=64, bi_hidden=64, bi_layers=2),
-               finetune_demo_4layers=ft_rate(DEMO_VISUAL.dim, 32, 12, a.device, 5), finetune_thesis=ft_rate(THESIS_VISUAL.dim, 64, 12, a.device, 3 if cpu else 10))
+               mcl_views_demo=views_rate(DEMO_VISUAL.img_size, 16, 5),
+               finetune_demo=ft_rate(DEMO_VISUAL.dim, 16, 12, a.device, 5, hidden=8, bi_hidden=8, bi_layers=1, input_dropout=0.2),
+               finetune_width64=ft_rate(DEMO_VISUAL.dim, 32, 12, a.device, 5, hidden=64, bi_hidden=64, bi_layers=2),
+               finetune_thesis=ft_rate(THESIS_VISUAL.dim, 64, 12, a.device, 3 if cpu else 10))
     rec = dict(command=' '.join(['python'] + sys.argv), device=a.device, bf16=a.bf16, threads=torch.get_num_threads(), machine=machine(),
-               what='one optimiser step each; MCL: 2 ViT sub-networks x 3 views, VCL + ICL; fine-tuning: gated LSTM + BiLSTM on embeddings (demo profile: width 64, 2 BiLSTM layers; thesis: 128, 4 layers)',
+               what='one optimiser step each; MCL: 2 ViT sub-networks x 3 views, VCL + ICL (mcl_views_demo: making the three augmented views of one batch on the CPU); fine-tuning: gated LSTM + BiLSTM on embeddings (demo profile: width 8, 1 BiLSTM layer, batch 16; width64: the previous demo setting, width 64, 2 layers, batch 32; thesis: ViT-B embeddings, width 128, 4 layers, batch 64)',
                results=res)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(rec, indent=1)); print(json.dumps(rec, indent=1))
 
