@@ -9,7 +9,7 @@ from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['build_parser', 'manifest', 'preprocess', 'demo_data', 'pipeline', 'predict', 'commands', 'main']
+__all__ = ['build_parser', 'manifest', 'preprocess', 'demo_data', 'pipeline', 'predict', 'doctor', 'commands', 'main']
 
 # %% ../nbs/11_cli.ipynb #63aa33bf
 _TYPES = dict(int=int, float=float, str=str, bool=bool)
@@ -110,6 +110,11 @@ def predict(model:str, # a run directory, a model folder (model.json + model.saf
     if out: df.to_csv(out, index=False); print(f'{len(df)} predictions (valence, arousal, dominance in [-1, 1]) written to {out}')
     else: print(df.to_string(index=False, float_format=lambda v: f'{v:+.3f}'))
 
+def doctor():
+    "Check the install: run every compiled piece avemo relies on, one line each with versions; exit status 1 if one fails."
+    from avemo.doctor import doctor as run_checks
+    if not run_checks(): raise SystemExit(1)
+
 def _stage_command(stage:dict):
     "A subcommand that runs one pipeline stage (same flags as `pipeline`, without --stages)."
     def run_stage(profile:str='demo', # profile name (demo, thesis) or a YAML file of parameter overrides
@@ -122,9 +127,9 @@ def _stage_command(stage:dict):
     return run_stage
 
 def commands()->dict:
-    "Every subcommand: the data tools, one per pipeline stage, the pipeline and predict."
+    "Every subcommand: the install check, the data tools, one per pipeline stage, the pipeline and predict."
     from avemo.pipeline import STAGES
-    return {'demo-data': demo_data, 'manifest': manifest, 'preprocess': preprocess,
+    return {'doctor': doctor, 'demo-data': demo_data, 'manifest': manifest, 'preprocess': preprocess,
             **{s['name']: _stage_command(s) for s in STAGES}, 'pipeline': pipeline, 'predict': predict}
 
 # %% ../nbs/11_cli.ipynb #13ee0eae

@@ -317,7 +317,7 @@ def main(argv:list[str]|None=None)->int:
     p.add_argument('--execute', action=argparse.BooleanOptionalAction, default=True, help='run the notebooks and show their outputs')
     p.add_argument('--n_workers', '--n-workers', type=int, default=1, help='notebooks executed at once')
     a, t0 = p.parse_args(argv), time.time()
-    flags = tuple(f for f in cfg.get('tst_flags', '').split('|') if f)
+    flags = tuple(cfg.get('tst_flags', '').split())   # space-separated, as nbdev_test splits them
     report = build_docs(a.nbs, a.out, a.notebooks or None, a.execute, flags, a.n_workers, css=Path(a.nbs)/'styles.css', verbose=True)
     failed, broken = [k for k, e in report.items() if e], check_links(a.out)
     print(f'{len(report)} pages in {a.out} ({time.time() - t0:.0f}s); failed: {", ".join(failed) or "none"}; broken links: {broken or "none"}')

@@ -15,7 +15,7 @@ from .data import TEDLIUM_RELEASES, RAVDESS_EMOTIONS, atomic_write, importable
 # %% auto #0
 __all__ = ['CATEGORY_VAD', 'CATEGORY_P', 'RAVDESS_VAD', 'LEXICON', 'SR', 'SEG', 'DEMO_VERSION', 'sample_state', 'to_rating',
            'sample_category', 'make_text', 'Speaker', 'random_speaker', 'synth_voice', 'face_landmarks', 'Pose',
-           'random_pose', 'place', 'render_face', 'write_iemocap', 'write_tedlium', 'write_facesynthetics',
+           'random_pose', 'place', 'render_face', 'write_iemocap', 'write_tedlium', 'write_facesynthetics', 'write_mp4',
            'write_ravdess', 'make_demo_corpus']
 
 # %% ../nbs/00a_synth.ipynb #393dd783
@@ -382,7 +382,7 @@ def write_facesynthetics(root, seed:int=0, n_images:int=400, size:int=128)->Path
     return root
 
 # %% ../nbs/00a_synth.ipynb #ffa0bf3a
-def _write_mp4(path, frames, audio, fps=10, sr=SR):
+def write_mp4(path, frames, audio, fps=10, sr=SR):
     "An mp4 with MPEG-4 video and AAC audio through PyAV (FFmpeg bundled)."
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), 'w') as c:
@@ -411,7 +411,7 @@ def _write_actor(root:Path, seed:int, actor:int, fps:int, hw:tuple):
             for f in range(int(len(audio) / SR * fps)):
                 ld = place(face_landmarks(*state, spk, talk=abs(np.sin(7 * f / fps))), pose)
                 frames.append(render_face(ld, pose, spk, *hw, rng)[0])
-            _write_mp4(root/f'Actor_{actor:02d}'/f'01-01-{code}.mp4', frames, audio, fps)
+            write_mp4(root/f'Actor_{actor:02d}'/f'01-01-{code}.mp4', frames, audio, fps)
 
 def write_ravdess(root, seed:int=0, n_actors:int=4, fps:int=10, hw:tuple=(180, 240), workers:int=1)->Path:
     "RAVDESS layout: `Actor_NN/03-01-EE-II-SS-RR-NN.wav` (audio-only) and `01-…mp4` (audio-visual) speech clips."

@@ -30,7 +30,8 @@ def test_stage_notebooks_have_one_parameters_cell():
 def test_settings_pins():
     cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
     req = cfg['DEFAULT']['requirements'].split(); dev = cfg['DEFAULT']['dev_requirements'].split()
-    for pin in ('torch==2.11.*', 'torchaudio==2.11.*', 'torchvision==0.26.*', 'opencv-python-headless>=4.10,<5'): assert pin in req
+    for pin in ('torch==2.11.*', 'torchaudio==2.11.0', 'torchvision==0.26.*', 'opencv-python-headless>=4.10,<5'): assert pin in req
+    assert cfg['DEFAULT']['tst_flags'].split() == ['slow', 'gpu'], 'nbdev_test splits tst_flags on spaces'
     for pin in ('nbdev==2.4.14', 'execnb<0.2', 'fastgit<0.1.2'): assert pin in dev
     src = (ROOT/'setup.py').read_text()
     assert 'import pkg_resources' not in src and 'from pkg_resources' not in src
@@ -44,3 +45,38 @@ def test_readme_is_current(tmp_path):
     from avemo.docs import render_readme
     fresh = render_readme(ROOT/'nbs', out=tmp_path/'README.md').read_text()
     assert fresh == (ROOT/'README.md').read_text(), 'README.md is stale: edit nbs/index.ipynb and run `make readme`'
+
+def _lock():
+    "constraints.txt as {normalised name: exact version}."
+    from packaging.utils import canonicalize_name
+    rows = [l.split('==') for l in (ROOT/'constraints.txt').read_text().splitlines() if l and not l.startswith('#')]
+    assert all(len(r) == 2 for r in rows), 'every lock line is name==version'
+    return {canonicalize_name(n): v for n, v in rows}
+
+def test_lock_file_pins_every_requirement_within_its_range():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    lock = _lock()
+    for spec in cfg['DEFAULT']['requirements'].split() + cfg['DEFAULT']['dev_requirements'].split():
+        r = Requirement(spec); name = canonicalize_name(r.name)
+        assert name in lock, f'{r.name} is not in constraints.txt: run `make lock`'
+        assert r.specifier.contains(lock[name], prereleases=True), f'constraints.txt pins {r.name}=={lock[name]}, outside {r}: run `make lock`'
+    assert lock['torchaudio'] == '2.11.0' and lock['torch'].startswith('2.11.')
+    assert 'avemo' not in lock, 'the project itself is not locked'
+
+def test_lock_file_matches_this_environment():
+    "The tested environment is the locked one (make install used the lock; a drifted .venv would not prove the lock works)."
+    from importlib.metadata import distributions
+    from packaging.utils import canonicalize_name
+    lock = _lock()
+    installed = {canonicalize_name(d.metadata['Name']): d.version for d in distributions()}
+    ours = {n: v for n, v in lock.items() if n != 'setuptools'}   # setuptools comes with the interpreter's venv, not with make install
+    drift = {n: (v, installed[n]) for n, v in ours.items() if n in installed and installed[n] != v}
+    assert not drift, f'installed versions differ from constraints.txt (locked, installed): {drift}'
+
+def test_makefile_installs_with_the_lock():
+    mk = (ROOT/'Makefile').read_text()
+    assert 'pip install -q -c $(LOCK) -e ".[dev]"' in mk and 'LOCK := constraints.txt' in mk
+    test = mk.split('\ntest:')[1].split('\n\n')[0]
+    assert test.splitlines()[1].strip() == '$(BIN)/avemo doctor', 'the install check is the first step of make test'
