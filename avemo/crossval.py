@@ -13,7 +13,8 @@ from .losses import ccc_report, VAD
 # %% auto #0
 __all__ = ['PROTOCOL', 'holdout_dialogs', 'loso_split', 'CVResult', 'cross_validate', 'md_table', 'write_cv_report',
            'mean_baseline', 'CCCObjective', 'vad_collect', 'vad_metrics', 'predict_dataset', 'fit_dataset_fold',
-           'fit_vad_fold', 'EmbeddingVAD', 'HeadOnEmbeddings', 'fit_head_fold', 'ids_hash', 'cached_embeddings']
+           'fit_vad_fold', 'EmbeddingVAD', 'HeadOnEmbeddings', 'fold_standardize', 'fit_head_fold', 'ids_hash',
+           'cached_embeddings']
 
 # %% ../nbs/02c_crossval.ipynb #c7bceb9a
 PROTOCOL = ("Leave-one-session-out (LOSO) 5-fold cross-validation on IEMOCAP: each fold trains on four sessions and tests on the "
@@ -117,6 +118,7 @@ def mean_baseline(train:pd.DataFrame, val, test:pd.DataFrame, fold=None)->np.nda
 
 # %% ../nbs/02c_crossval.ipynb #c3935564
 import torch, torch.nn as nn
+from functools import partial
 from .losses import CCCLoss
 from .learner import fit, TrainConfig
 from .datasets import AudioClips, pad_collate
@@ -128,9 +130,10 @@ class CCCObjective(nn.Module):
 
 def vad_collect(out, batch)->dict: return dict(pred=out['pred'], y=batch['y'])
 
-def vad_metrics(g:dict)->dict:
-    "CCC per dimension and their mean (the default best-epoch monitor)."
-    r = ccc_report(g['pred'], g['y']); r['ccc_mean'] = float(np.mean(list(r.values()))); return r
+def vad_metrics(g:dict, weights=(1, 1, 1))->dict:
+    "CCC per dimension, their mean, and their `ccc_weights`-weighted mean (the best-epoch monitor)."
+    r = ccc_report(g['pred'], g['y']); c, w = np.array(list(r.values())), np.asarray(weights, np.float64)
+    r['ccc_mean'], r['ccc_weighted'] = float(c.mean()), float(c @ (w / w.sum())); return r
 
 @torch.no_grad()
 def predict_dataset(model:nn.Module, ds, batch_size:int=32, collate_fn=pad_collate)->np.ndarray:
@@ -144,11 +147,11 @@ def fit_dataset_fold(make_model, # () -> a fresh model wrapper (batch -> dict(pr
                      cfg:TrainConfig, run_dir, collate_fn=None, weights=(1/3, 1/3, 1/3), tracker=None, resume:bool=False,
                      with_val:bool=False, # also return the validation-split predictions (for late fusion)
                     ): # (len(test_ds), 3) predictions, or (test, val) predictions with `with_val`
-    "The one fold trainer: weighted CCC loss through the engine, best epoch on the validation mean CCC, predictions on `test_ds`."
+    "The one fold trainer: weighted CCC loss through the engine, best epoch on the validation CCC weighted as the loss is, predictions on `test_ds`."
     model = make_model()
-    cfg = TrainConfig(**{**cfg.__dict__, 'monitor': 'val_ccc_mean', 'monitor_mode': 'max'})
+    cfg = TrainConfig(**{**cfg.__dict__, 'monitor': 'val_ccc_weighted', 'monitor_mode': 'max'})
     fit(model, CCCObjective(weights), train_ds, cfg, run_dir, val_ds=val_ds, collate_fn=collate_fn, collect_fn=vad_collect,
-        metrics_fn=vad_metrics, tracker=tracker, resume=resume)
+        metrics_fn=partial(vad_metrics, weights=weights), tracker=tracker, resume=resume)
     p = predict_dataset(model, test_ds, cfg.batch_size, collate_fn)
     return (p, predict_dataset(model, val_ds, cfg.batch_size, collate_fn)) if with_val else p
 
@@ -176,15 +179,33 @@ class HeadOnEmbeddings(nn.Module):
     def __init__(self, head:nn.Module): super().__init__(); self.head = head
     def forward(self, batch): return dict(pred=self.head(batch['x']))
 
+def fold_standardize(head:nn.Module, # a head whose first layer is an `nn.Linear` with a bias
+                     mean:torch.Tensor, std:torch.Tensor, # (D,) statistics the head's inputs were standardised with
+                    )->nn.Module: # the same head, now taking raw inputs
+    "Fold an input standardisation (x - mean) / std into the head's first linear layer, in place: W' = W / std, b' = b - W' mean."
+    lin = next((m for m in head.modules() if isinstance(m, nn.Linear)), None)
+    if lin is None or lin.bias is None: raise ValueError('fold_standardize needs a first nn.Linear layer with a bias')
+    with torch.no_grad():
+        lin.weight.div_(std.to(lin.weight)); lin.bias.sub_(lin.weight @ mean.to(lin.weight))
+    return head
+
 def fit_head_fold(make_head, # () -> a fresh head, (B, D) -> (B, 3)
                   emb:torch.Tensor, # (N, D) embeddings of every utterance, in manifest order
                   index:dict, # utt_id -> row of `emb`
                   train:pd.DataFrame, val:pd.DataFrame, test:pd.DataFrame, cfg:TrainConfig, run_dir,
-                  weights=(1/3, 1/3, 1/3), tracker=None, with_val:bool=False):
-    "Train a VAD head on one fold's cached embeddings (`fit_dataset_fold` over `EmbeddingVAD`)."
-    ds = lambda d: EmbeddingVAD(emb[torch.tensor([index[u] for u in d.utt_id])], torch.tensor(d[list(VAD)].to_numpy(np.float32)))
-    return fit_dataset_fold(lambda: HeadOnEmbeddings(make_head()), ds(train), ds(val), ds(test), cfg, run_dir, None, weights, tracker,
-                            with_val=with_val)
+                  weights=(1/3, 1/3, 1/3), tracker=None, with_val:bool=False,
+                  standardize:bool=True, # train on embeddings z-scored with the training rows' statistics, folded into the head after
+                 ):
+    "Train a VAD head on one fold's cached embeddings (`fit_dataset_fold` over `EmbeddingVAD`); the trained head takes raw embeddings."
+    rows = lambda d: torch.tensor([index[u] for u in d.utt_id])
+    mean, std = (emb[rows(train)].mean(0), emb[rows(train)].std(0).clamp_min(1e-6)) if standardize else (0., 1.)
+    z = (emb - mean) / std
+    ds = lambda d: EmbeddingVAD(z[rows(d)], torch.tensor(d[list(VAD)].to_numpy(np.float32)))
+    box = {}
+    def make(): box['head'] = make_head(); return HeadOnEmbeddings(box['head'])
+    out = fit_dataset_fold(make, ds(train), ds(val), ds(test), cfg, run_dir, None, weights, tracker, with_val=with_val)
+    if standardize: fold_standardize(box['head'], mean, std)
+    return out
 
 # %% ../nbs/02c_crossval.ipynb #7abae3c2
 import hashlib

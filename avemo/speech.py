@@ -14,7 +14,7 @@ from .losses import NegativeCosineSimilarity, InfoNCE
 # %% auto #0
 __all__ = ['THESIS_SPEECH', 'DEMO_SPEECH', 'SpeechConfig', 'ConvStack', 'SpeechEncoder', 'mlp', 'projection_head',
            'prediction_head', 'vad_head', 'SimSiam', 'SimSiamLoss', 'PseudoLabelContrast', 'ContrastLoss', 'embed',
-           'SpeechVAD', 'speech_vad']
+           'SpeechVAD', 'speech_vad', 'speech_diagnostics', 'log_diagnostics']
 
 # %% ../nbs/04_speech.ipynb #bd1497a2
 @dataclass
@@ -184,3 +184,36 @@ class SpeechVAD(nn.Module):
 def speech_vad(**cfg)->SpeechVAD:
     "Builder for the saved-model contract (`avemo.speech:speech_vad`)."
     return SpeechVAD(SpeechConfig(**cfg))
+
+# %% ../nbs/04_speech.ipynb #5e7d751b
+def speech_diagnostics(encoder:SpeechEncoder, # the encoder being pre-trained (or a reference one)
+                       clips, # dataset of labelled utterances (`AudioClips` of the IEMOCAP manifest, in `utts` order)
+                       utts, # their manifest (fold, dialog, utt_id, VAD), for the probe
+                       pairs:dict, # a fixed padded batch (`wave`, `lengths`) whose two augmented views give the alignment
+                       weights=(1, 1, 1), # ccc_weights for the probe summary
+                       seed:int=0, # seed of the views' generator
+                      )->dict: # collapse_std, alignment, uniformity, probe_ccc_<dim>, probe_ccc_weighted
+    "Collapse, alignment and uniformity of an encoder's utterance embeddings, and their linear probe's LOSO CCC."
+    from avemo.probes import collapse_std, alignment, uniformity, probe_score
+    was_training = encoder.training
+    with torch.random.fork_rng(devices=[]):                      # the training's random stream is left as it was
+        e = embed(encoder, clips)
+        v1, v2 = two_views(pairs['wave'], RandomAugment(), torch.Generator().manual_seed(seed))
+        with torch.no_grad(): z1, z2 = encoder(v1, pairs['lengths']), encoder(v2, pairs['lengths'])
+    encoder.train(was_training)
+    return dict(collapse_std=collapse_std(e), alignment=alignment(z1, z2), uniformity=uniformity(e), **probe_score(e, utts, weights, seed))
+
+def log_diagnostics(compute, # () -> dict of floats
+                    tracker, # where the `diag_*` records go
+                    every:int=1, # epochs between diagnostics (costly at thesis scale)
+                    epochs:int|None=None, # the run's epoch count: the last epoch is always diagnosed
+                   ): # an `epoch_end(epoch, logs)` callback for `learner.fit`
+    "Log `compute()` as `diag_<name>` after every `every`-th epoch (event `diagnostics`; main process only), and keep the history on the callback."
+    def epoch_end(epoch, logs):
+        from accelerate import PartialState
+        if not PartialState().is_main_process: return            # under DDP the other ranks train on
+        if (epoch + 1) % every and epoch + 1 != epochs: return
+        d = {f'diag_{k}': v for k, v in compute().items()}; epoch_end.history.append(dict(epoch=epoch, **d))
+        tracker.log_metrics(d, epoch=epoch, event='diagnostics')
+    epoch_end.history = []
+    return epoch_end

@@ -95,10 +95,10 @@ def make_tracker(kind:str, # comma-separated: comet, tensorboard, none (the loca
 
 # %% ../nbs/02a_tracking.ipynb #8fb89220
 def epoch_curves(path)->"pd.DataFrame":
-    "Per-epoch records of a metrics.jsonl (the last record of each epoch wins after a resume)."
+    "Per-epoch records of a metrics.jsonl, with the `diagnostics` records of the same epoch merged in (the last value of each column wins after a resume)."
     import pandas as pd
-    recs = read_jsonl(path, 'epoch')
-    return pd.DataFrame(recs).drop_duplicates('epoch', keep='last').sort_values('epoch') if recs else pd.DataFrame()
+    recs = [r for r in read_jsonl(path) if r.get('event') in ('epoch', 'diagnostics') and r.get('epoch') is not None]
+    return pd.DataFrame(recs).groupby('epoch', as_index=False).last().sort_values('epoch') if recs else pd.DataFrame()
 
 def plot_curves(runs:dict, # label -> metrics.jsonl path
                 keys=('train_loss', 'val_loss'), # per-epoch columns to draw

@@ -19,7 +19,7 @@ from .speech import mlp
 __all__ = ['THESIS_VISUAL', 'DEMO_VISUAL', 'LEFT_EYE_OUTER', 'RIGHT_EYE_OUTER', 'appearance_aug', 'full_aug', 'to_image',
            'MCLViews', 'VisualConfig', 'conv_stem', 'FaceEncoder', 'visual_projection', 'MCL', 'contrast_logits',
            'MCLLoss', 'nme', 'LandmarkModel', 'LandmarkLoss', 'SpeakerGatedLSTM', 'gated_lstm', 'FaceImages',
-           'embed_images', 'embed_crops', 'standardize', 'UtteranceFaces', 'collate_faces']
+           'embed_images', 'embed_crops', 'standardize', 'UtteranceFaces', 'collate_faces', 'visual_diagnostics']
 
 # %% ../nbs/05_visual.ipynb #a8d4b38d
 def appearance_aug(strength:float=1.)->v2.Compose:
@@ -260,3 +260,25 @@ def collate_faces(items:list[dict])->dict:
         out[k], out[f'{k}_len'] = x, L
     out['active_m'] = torch.stack([it['active_m'] for it in items]); out['y'] = torch.stack([it['y'] for it in items])
     return out
+
+# %% ../nbs/05_visual.ipynb #3af31807
+def visual_diagnostics(encoder:FaceEncoder, # the encoder being pre-trained (or a reference one)
+                       frames:pd.DataFrame, # processed IEMOCAP keyframes (crops, speaker, active)
+                       utts:pd.DataFrame, # processed IEMOCAP utterances (fold, dialog, VAD): the probe's items
+                       root, # the folder the crops' paths are relative to
+                       views:dict, # a fixed batch of MCL views (`v1`, `v2`) of FaceSynthetics images, for the alignment
+                       weights=(1, 1, 1), # ccc_weights for the probe summary
+                       speaker_norm:bool=True, # z-score each speaker's crops with their own statistics first (no labels)
+                       seed:int=0,
+                      )->dict: # collapse_std, alignment, uniformity, probe_ccc_<dim>, probe_ccc_weighted
+    "Collapse, alignment and uniformity of a face encoder's embeddings, and a linear probe's LOSO CCC on utterance means."
+    from avemo.probes import collapse_std, alignment, uniformity, probe_score, face_means
+    was_training = encoder.training
+    with torch.random.fork_rng(devices=[]):
+        e = embed_crops(encoder, frames, root)
+        encoder.eval(); dev = next(encoder.parameters()).device
+        with torch.no_grad(): z1, z2 = encoder(views['v1'].to(dev)).cpu(), encoder(views['v2'].to(dev)).cpu()
+    encoder.train(was_training)
+    z = standardize(e, np.ones(len(e), bool), frames.speaker.to_numpy() if speaker_norm else None)
+    return dict(collapse_std=collapse_std(e), alignment=alignment(z1, z2), uniformity=uniformity(e),
+                **probe_score(face_means(z, frames, utts), utts, weights, seed))
