@@ -11,7 +11,8 @@ from .losses import ccc_report, VAD
 
 # %% auto #0
 __all__ = ['ALPHAS', 'ridge_path', 'ridge_fit', 'ridge_predict', 'weighted_ccc', 'ridge_fold', 'egemaps', 'egemaps_features',
-           'duration_features', 'face_means', 'collapse_std', 'alignment', 'uniformity', 'fixed_batch', 'probe_score']
+           'duration_features', 'cue_matrix', 'face_means', 'collapse_std', 'alignment', 'uniformity', 'fixed_batch',
+           'probe_score']
 
 # %% ../nbs/02e_probes.ipynb #beb5455a
 def ridge_path(x:np.ndarray, # (n, D) training features
@@ -93,7 +94,18 @@ def duration_features(utts:pd.DataFrame, # processed utterances (`utt_id`, `n_sa
     counts = frames[frames.active.astype(bool)].groupby('utt_id').size()
     return np.c_[seconds, utts.utt_id.map(counts).fillna(0).to_numpy(np.float64)]
 
-# %% ../nbs/02e_probes.ipynb #51b7e19f
+# %% ../nbs/02e_probes.ipynb #507308b3
+def cue_matrix(latents:pd.DataFrame, # `synth.demo_latents`: utt_id and voice_*/face_* cue columns
+               utts:pd.DataFrame, # the manifest whose rows are wanted, in order
+               prefix:str='', # 'voice_', 'face_' or '' for both
+              )->np.ndarray: # (len(utts), n_cues)
+    "The generator's cue parameters for the utterances of `utts`, in order."
+    cols = [c for c in latents.columns if c.startswith(('voice_', 'face_')) and c.startswith(prefix)]
+    m = latents.set_index('utt_id').reindex(utts.utt_id)[cols]
+    if m.isna().any().any(): raise ValueError(f'no latent cues for {int(m.isna().any(axis=1).sum())} utterances (another corpus?)')
+    return m.to_numpy(np.float64)
+
+# %% ../nbs/02e_probes.ipynb #c3f5bb63
 def face_means(emb:torch.Tensor|np.ndarray, # (N_crops, D) crop embeddings, rows in `frames` order
                frames:pd.DataFrame, # processed keyframes (`utt_id`, `active`)
                utts:pd.DataFrame, # processed utterances (`utt_id`): the output's row order
@@ -105,7 +117,7 @@ def face_means(emb:torch.Tensor|np.ndarray, # (N_crops, D) crop embeddings, rows
     means = pd.DataFrame(emb[act].astype(np.float64)).groupby(frames.utt_id.to_numpy()[act]).mean()
     return means.reindex(utts.utt_id.to_numpy()).fillna(0.).to_numpy()
 
-# %% ../nbs/02e_probes.ipynb #3dc61f61
+# %% ../nbs/02e_probes.ipynb #1551418f
 import torch.nn.functional as F
 
 def collapse_std(z:torch.Tensor)->float: # (N, D) embeddings -> mean per-dimension std of the L2-normalised rows
@@ -133,7 +145,7 @@ def fixed_batch(ds, # a map-style dataset (augmenting or not)
         torch.manual_seed(seed)
         return (collate_fn or torch.utils.data.default_collate)([ds[i] for i in range(min(n, len(ds)))])
 
-# %% ../nbs/02e_probes.ipynb #ab1f050d
+# %% ../nbs/02e_probes.ipynb #26bb7fb6
 def probe_score(x:np.ndarray|torch.Tensor, # (N, D) features of the utterances of `utts`, in order
                 utts:pd.DataFrame, # manifest with fold, dialog, utt_id and VAD columns
                 weights=(1, 1, 1), # ccc_weights

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
-import numpy as np, soundfile as sf, cv2, av
+import numpy as np, pandas as pd, soundfile as sf, cv2, av
 from scipy.signal import lfilter
 from tqdm.auto import tqdm
 from .data import TEDLIUM_RELEASES, RAVDESS_EMOTIONS, atomic_write, importable
@@ -15,8 +15,8 @@ from .data import TEDLIUM_RELEASES, RAVDESS_EMOTIONS, atomic_write, importable
 # %% auto #0
 __all__ = ['CATEGORY_VAD', 'CATEGORY_P', 'RAVDESS_VAD', 'LEXICON', 'SR', 'SEG', 'DEMO_VERSION', 'sample_state', 'to_rating',
            'sample_category', 'make_text', 'Speaker', 'random_speaker', 'synth_voice', 'face_landmarks', 'Pose',
-           'random_pose', 'place', 'render_face', 'write_iemocap', 'write_tedlium', 'write_facesynthetics', 'write_mp4',
-           'write_ravdess', 'make_demo_corpus']
+           'random_pose', 'place', 'render_face', 'latent_cues', 'demo_latents', 'write_iemocap', 'write_tedlium',
+           'write_facesynthetics', 'write_mp4', 'write_ravdess', 'make_demo_corpus']
 
 # %% ../nbs/00a_synth.ipynb #393dd783
 CATEGORY_VAD = dict(neu=(0., -0.1, 0.), hap=(0.6, 0.2, 0.1), exc=(0.5, 0.55, 0.3), sad=(-0.55, -0.45, -0.35),
@@ -257,6 +257,21 @@ def _emo_block(u):
     lines += [f"A-E{i}:\tval {int(round(v))}; act {int(round(a))}; dom  {int(round(d))};\t()" for i in (1, 2)]
     return '\n'.join(lines)
 
+# %% ../nbs/00a_synth.ipynb #3db848c5
+def latent_cues(v:float, a:float, d:float, # an utterance's emotional state in [-1, 1]
+               )->dict: # the speaker-relative cue parameters of the rules table, voice_* and face_*
+    "The cue parameters the generator derives from the state (the rules table): what a perfect feature extractor would measure."
+    return dict(voice_pitch_st=12 * (0.30 * a + 0.10 * d), voice_rate_log2=0.45 * a, voice_loudness_db=7 * a + 4 * d,
+                voice_tilt=1.7 - 0.5 * d, voice_formant=0.05 * v, voice_jitter=0.025 * max(0., -v),
+                face_corner_lift=0.25 * v, face_mouth_width=0.08 * v, face_mouth_open=0.06 * max(a, 0.),
+                face_eye_open=max(0.02, 0.075 + 0.055 * a), face_brow=-0.10 * a, face_inner_brow=0.08 * d)
+
+def demo_latents(root, # the demo corpus folder (the parent of IEMOCAP_full_release)
+                )->pd.DataFrame|None: # utt_id, state_v/a/d and the cue columns; None for a corpus without them (real data)
+    "The latent states and cue parameters the demo writer recorded for its IEMOCAP utterances."
+    files = sorted((Path(root)/'demo_latents').glob('iemocap_session*.csv'))
+    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True) if files else None
+
 # %% ../nbs/00a_synth.ipynb #c1c8d5ac
 def _plan_dialog(sess:int, k:int, n_utts:int, spks:dict, rng)->tuple[str, list]:
     "Turns of one dialog: alternating speakers, categories, states, times, text and audio."
@@ -307,8 +322,11 @@ def _write_session(base:Path, seed:int, sess:int, n_dialogs:int, n_utts:int, fps
     "One IEMOCAP session: two speakers, `n_dialogs` dialogs."
     srng = _rng(seed, 1, sess)
     spks = {g: random_speaker(g, srng) for g in 'FM'}
+    latents = []
     for k in range(n_dialogs):
         name, utts = _plan_dialog(sess, k, n_utts, spks, _rng(seed, 1, sess, k))
+        latents += [dict(utt_id=u['utt_id'], **dict(zip(('state_v', 'state_a', 'state_d'), map(float, u['state']))), **latent_cues(*u['state']))
+                    for u in utts]
         sd = base/f'Session{sess}'
         for sub in ('EmoEvaluation', 'transcriptions', 'wav', 'avi/DivX'): (sd/'dialog'/sub).mkdir(parents=True, exist_ok=True)
         (sd/'dialog/EmoEvaluation'/f'{name}.txt').write_text(
@@ -325,6 +343,8 @@ def _write_session(base:Path, seed:int, sess:int, n_dialogs:int, n_utts:int, fps
         vw = cv2.VideoWriter(str(sd/'dialog/avi/DivX'/f'{name}.avi'), cv2.VideoWriter_fourcc(*'DIVX'), fps, (w, h))
         for fr in _dialog_frames(utts, spks, seed * 1000 + sess * 10 + k, fps, h, w): vw.write(fr)
         vw.release()
+    out = base.parent/'demo_latents'/f'iemocap_session{sess}.csv'; out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda p: pd.DataFrame(latents).to_csv(p, index=False))
 
 def write_iemocap(root, # corpus folder; `IEMOCAP_full_release` is created inside
                   seed:int=0, n_dialogs:int=2, n_utts:int=14, fps:int=10, frame_hw:tuple=(180, 480),
@@ -420,7 +440,7 @@ def write_ravdess(root, seed:int=0, n_actors:int=4, fps:int=10, hw:tuple=(180, 2
     return root
 
 # %% ../nbs/00a_synth.ipynb #4398d083
-DEMO_VERSION = 3   # 3: mouth-corner lift 0.25·v (was 0.13·v: 1-3 px on 64-px crops, see 06_visual_train); 2: 2,000 FaceSynthetics images (1 had 400)
+DEMO_VERSION = 4   # 4: latent states and cue parameters in demo_latents/ (for the ceiling; audio, video and labels as in 3); 3: mouth-corner lift 0.25·v (was 0.13·v: 1-3 px on 64-px crops, see 06_visual_train); 2: 2,000 FaceSynthetics images (1 had 400)
 
 def make_demo_corpus(out, # folder for the four corpora
                      seed:int=0, # everything is a deterministic function of the seed
@@ -433,7 +453,7 @@ def make_demo_corpus(out, # folder for the four corpora
     sf_ = out/'demo_corpus.json'
     if sf_.exists():
         if json.loads(sf_.read_text()) == stamp: return roots
-        raise FileExistsError(f'{out} holds a demo corpus with {sf_.read_text()}; choose another --out for {stamp}')
+        raise FileExistsError(f'{out} holds a demo corpus with {sf_.read_text()}; remove it (`make clean-demo` for reports/demo) or choose another --out for {stamp}')
     n = lambda base, lo=1: max(lo, int(round(base * scale)))
     write_iemocap(out, seed, n_dialogs=n(2), workers=workers)
     write_tedlium(out, seed, n_talks=n(8, 4))
