@@ -14,10 +14,10 @@ from .tracking import epoch_curves
 from .speech import mlp
 
 # %% auto #0
-__all__ = ['SUBSETS', 'ABLATIONS', 'rescore', 'load_predictions', 'subset_summary', 'fit_late_weights', 'late_fusion_cv',
-           'AttentionFusion', 'FusionData', 'collate_fusion', 'modality_correlations', 'rq1_answer', 'plot_va_planes',
-           'plot_stage_curves', 'literature', 'write_run_readme', 'slug', 'ablation_arms', 'run_ablation',
-           'plot_ablations']
+__all__ = ['SUBSETS', 'PAIRS', 'ABLATIONS', 'rescore', 'load_predictions', 'subset_summary', 'paired_differences',
+           'fit_late_weights', 'late_fusion_cv', 'AttentionFusion', 'FusionData', 'collate_fusion',
+           'modality_correlations', 'rq1_answer', 'plot_va_planes', 'plot_stage_curves', 'literature',
+           'write_run_readme', 'slug', 'ablation_arms', 'run_ablation', 'plot_ablations']
 
 # %% ../nbs/07_evaluate.ipynb #3437c86c
 SUBSETS = ('all', '4way', '6way')
@@ -50,6 +50,24 @@ def subset_summary(results:list)->pd.DataFrame:
     rows = []
     for r in results:
         s = r.summary(); rows.append(dict(model=r.name, **{d: f"{s.loc['mean', f'ccc_{d}']:.3f} ± {s.loc['std', f'ccc_{d}']:.3f}" for d in VAD}))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/07_evaluate.ipynb #8d2b9a7f
+PAIRS = (('speech_ncl_cl', 'egemaps_baseline'), ('speech_ncl_cl', 'speech_random_init'), ('speech_ncl', 'speech_random_init'),
+         ('speech_ncl_cl', 'speech_ncl_cl_probe'), ('visual_mcl', 'visual_random_init'), ('visual_mcl_landmarks', 'visual_random_init'),
+         ('visual_mcl_landmarks', 'visual_mcl_landmarks_probe'), ('visual_mcl_landmarks', 'duration_baseline'))   # the thesis's claims and the controls
+
+def paired_differences(results:list, # CVResult of every model (same folds)
+                       pairs=PAIRS, # (model, reference) pairs; pairs with a missing model are skipped
+                      )->pd.DataFrame: # comparison, dimension, per-fold differences, mean difference, wins
+    "Per-fold CCC differences of model pairs on the same test sessions, with the number of folds the first model wins."
+    by, rows = {r.name: r.folds.set_index('fold') for r in results}, []
+    for a, b in pairs:
+        if a not in by or b not in by: continue
+        for d in VAD:
+            diff = (by[a][f'ccc_{d}'] - by[b][f'ccc_{d}']).dropna()
+            rows.append(dict(comparison=f'{a} − {b}', dimension=d, per_fold=' '.join(f'{v:+.2f}' for v in diff),
+                             mean=float(diff.mean()), wins=f'{int((diff > 0).sum())}/{len(diff)}'))
     return pd.DataFrame(rows)
 
 # %% ../nbs/07_evaluate.ipynb #f549cfde

@@ -14,7 +14,7 @@ from .losses import NegativeCosineSimilarity, InfoNCE
 # %% auto #0
 __all__ = ['THESIS_SPEECH', 'DEMO_SPEECH', 'SpeechConfig', 'ConvStack', 'SpeechEncoder', 'mlp', 'projection_head',
            'prediction_head', 'vad_head', 'SimSiam', 'SimSiamLoss', 'PseudoLabelContrast', 'ContrastLoss', 'embed',
-           'SpeechVAD', 'speech_vad', 'speech_diagnostics', 'log_diagnostics']
+           'SpeechVAD', 'speech_vad', 'speech_diagnostics', 'log_diagnostics', 'kept_diagnostics']
 
 # %% ../nbs/04_speech.ipynb #bd1497a2
 @dataclass
@@ -217,3 +217,11 @@ def log_diagnostics(compute, # () -> dict of floats
         tracker.log_metrics(d, epoch=epoch, event='diagnostics')
     epoch_end.history = []
     return epoch_end
+
+def kept_diagnostics(callback, # a `log_diagnostics` callback after its run
+                     best_epoch:int, # the epoch the engine kept (`FitResult.best_epoch`)
+                     compute, # () -> diagnostics, for when that epoch was not diagnosed
+                    )->dict:
+    "The diagnostics of the encoder the engine kept: from the callback's history when that epoch was diagnosed, else computed now."
+    h = next((r for r in callback.history if r['epoch'] == best_epoch), None)
+    return {k[5:]: v for k, v in h.items() if k.startswith('diag_')} if h else compute()
