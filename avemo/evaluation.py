@@ -16,8 +16,8 @@ from .speech import mlp
 # %% auto #0
 __all__ = ['SUBSETS', 'PAIRS', 'ABLATIONS', 'rescore', 'load_predictions', 'subset_summary', 'paired_differences',
            'fit_late_weights', 'late_fusion_cv', 'AttentionFusion', 'FusionData', 'collate_fusion',
-           'modality_correlations', 'rq1_answer', 'plot_va_planes', 'plot_stage_curves', 'literature',
-           'write_run_readme', 'slug', 'ablation_arms', 'run_ablation', 'plot_ablations']
+           'modality_correlations', 'rq1_answer', 'plot_va_planes', 'plot_stage_curves', 'literature', 'timing_table',
+           'write_run_readme', 'slug', 'ablation_arms', 'run_ablations', 'run_ablation', 'plot_ablations']
 
 # %% ../nbs/07_evaluate.ipynb #3437c86c
 SUBSETS = ('all', '4way', '6way')
@@ -55,7 +55,8 @@ def subset_summary(results:list)->pd.DataFrame:
 # %% ../nbs/07_evaluate.ipynb #8d2b9a7f
 PAIRS = (('speech_ncl_cl', 'egemaps_baseline'), ('speech_ncl_cl', 'speech_random_init'), ('speech_ncl', 'speech_random_init'),
          ('speech_ncl_cl', 'speech_ncl_cl_probe'), ('visual_mcl', 'visual_random_init'), ('visual_mcl_landmarks', 'visual_random_init'),
-         ('visual_mcl_landmarks', 'visual_mcl_landmarks_probe'), ('visual_mcl_landmarks', 'duration_baseline'))   # the thesis's claims and the controls
+         ('visual_mcl_landmarks', 'visual_mcl_landmarks_probe'), ('visual_mcl_landmarks', 'duration_baseline'),
+         ('visual_mcl_landmarks_fixedlen', 'duration_baseline'), ('visual_mcl_landmarks_fixedlen', 'visual_mcl_landmarks'))   # the thesis's claims and the controls
 
 def paired_differences(results:list, # CVResult of every model (same folds)
                        pairs=PAIRS, # (model, reference) pairs; pairs with a missing model are skipped
@@ -234,6 +235,19 @@ def literature(table:str)->pd.DataFrame:
     return df.drop(columns='table')
 
 # %% ../nbs/07_evaluate.ipynb #87e903e8
+def timing_table(run)->str:
+    "Markdown: each stage's wall-clock seconds from its marker in `stages/`, in start order, and the run's wall clock (stages overlap with `jobs` > 1)."
+    ms = {m.stem: json.loads(m.read_text()) for m in sorted((Path(run)/'stages').glob('*.json'))}
+    if not ms: return ''
+    t0 = min(m.get('started', 0) for m in ms.values())
+    rows = [dict(stage=k, seconds=f"{m['seconds']:.0f}", start=f"+{m['started'] - t0:.0f} s" if 'started' in m else '?',
+                 end=f"+{m['finished'] - t0:.0f} s" if 'finished' in m else '?') for k, m in sorted(ms.items(), key=lambda kv: kv[1].get('started', 0))]
+    wall = max(m.get('finished', 0) for m in ms.values()) - t0 if all('started' in m for m in ms.values()) else None
+    cfg = json.loads((Path(run)/'config.json').read_text()) if (Path(run)/'config.json').exists() else {}
+    return ('## Time per stage\n\nWall-clock seconds of each stage as its marker in `stages/` recorded it (the run that produced it), '
+            f"with `jobs` = {cfg.get('jobs', 1)} (independent stages side by side). "
+            + (f'From the first stage\'s start to the last one\'s end: **{wall:.0f} s**.' if wall is not None else '') + '\n\n' + md_table(pd.DataFrame(rows)))
+
 def write_run_readme(run)->Path:
     "Assemble `README.md` of a run directory from its config, tables and figures."
     run = Path(run); cfg = json.loads((run/'config.json').read_text()) if (run/'config.json').exists() else {}
@@ -245,7 +259,7 @@ def write_run_readme(run)->Path:
           f"- **Protocol:** {PROTOCOL}", "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
           "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('rq1.md')]
     md += [f"![{f}](figures/{f})\n" for f in figs]
-    md += [part('subsets.md'), part('ablations.md'), part('literature.md')]
+    md += [part('subsets.md'), part('ablations.md'), timing_table(run), part('literature.md')]
     md.append('Every measured number above comes from this run directory (`metrics.json`, `tables/`); the executed stage notebooks are in `notebooks/`.\n')
     atomic_write(run/'README.md', lambda p: Path(p).write_text('\n'.join(m for m in md if m)))
     return run/'README.md'
@@ -278,23 +292,57 @@ def ablation_arms(name:str, scope:str='finetune')->dict:
     a = ABLATIONS[name]
     return a['main'] if 'main' in a else (a.get(scope) or a['finetune'])
 
-def run_ablation(run, # the finished main run directory
-                 name:str, # an ABLATIONS key
-                 scope:str='finetune', # finetune (reuse the run's encoders) or full (re-run pre-training where the arms ask)
-                 extra:dict|None=None, # parameters every arm gets (tracker, seed, …)
-                )->pd.DataFrame: # one row per arm: ablation, arm, model, ccc_<dim>, ccc_<dim>_std, run_dir
-    "Run (or read) every arm of an ablation through its stage notebook; arms already done with the same parameters are skipped."
+_IGNORED = ('out', 'reuse', 'models', 'tracker')                      # parameters that do not change an arm's numbers
+
+def _main_params(run:Path, nb:Path, stage:str)->dict|None:
+    "The parameters the main run's stage ran with, if its marker is current (same notebook bytes); else None."
+    from avemo.pipeline import stage_key
+    marker = run/'stages'/f'{stage}.json'
+    if not marker.exists(): return None
+    m = json.loads(marker.read_text())
+    return m['params'] if m.get('stage_key') == stage_key(nb, m['params']) else None
+
+def _same_job(nb:Path, arm_cfg:dict, main:dict)->bool:
+    "Whether an arm's parameters, notebook defaults filled in, equal the main run's: then it is the same job, already done."
+    from avemo.pipeline import stage_params, effective_params
+    eff = lambda p: {k: v for k, v in effective_params(nb, p).items() if k not in _IGNORED}
+    return eff(stage_params(nb, arm_cfg)) == eff(main)
+
+def run_ablations(run, # the finished main run directory
+                  names:list, # ABLATIONS keys
+                  scope:str='finetune', # finetune (reuse the run's encoders) or full (re-run pre-training where the arms ask)
+                  extra:dict|None=None, # parameters every arm gets (tracker, seed, …)
+                  jobs:int=1, # arms run side by side (one notebook process each)
+                 )->pd.DataFrame: # one row per arm: ablation, arm, model, ccc_<dim>, ccc_<dim>_std, run_dir
+    """Run (or read) every arm of these ablations through its stage notebook, `jobs` at a time; arms already done with the same
+    parameters are skipped, and an arm whose parameters equal the main run's (e.g. the profile's own batch size) is read from the main run."""
+    from concurrent.futures import ThreadPoolExecutor
+    from avemo.pipeline import _threads_per_stage
+    arms = [arm for n in names for arm in _ablation_jobs(run, n, scope, extra)]; _threads_per_stage(jobs)
+    with ThreadPoolExecutor(max(1, jobs)) as ex: list(ex.map(lambda a: a['job'] and a['job'](), arms))
+    return pd.DataFrame([a['row']() for a in arms])
+
+def run_ablation(run, name:str, scope:str='finetune', extra:dict|None=None)->pd.DataFrame:
+    "`run_ablations` for one ablation."
+    return run_ablations(run, [name], scope, extra)
+
+def _ablation_jobs(run, name:str, scope:str, extra:dict|None)->list[dict]:
+    "Per arm: `job` (runs its stage notebook, or None when there is nothing to run) and `row` (reads its result)."
     from avemo.pipeline import STAGES, run_stage, stage_params, stage_key, nbs_dir
     import os
     run = Path(run).resolve(); a = ABLATIONS[name]; rows = []
     stage = next(s for s in STAGES if s['name'] == a['stage']); nb = nbs_dir()/stage['notebook']
     cfg = json.loads((run/'config.json').read_text()) if (run/'config.json').exists() else {}
+    main = _main_params(run, nb, a['stage'])
     for label, arm in ablation_arms(name, scope).items():
+        if not isinstance(arm, str) and main is not None and _same_job(nb, {**cfg, **(extra or {}), **arm}, main):
+            arm = a['model']                                               # the main run already ran this arm: read it, don't re-train
         if isinstance(arm, str):                                           # an arm the main run trained
-            model, d = arm, run
+            model, d, job = arm, run, None
             m = {**(json.loads((run/'metrics.json').read_text()) if (run/'metrics.json').exists() else {}),
                  **(json.loads((run/'metrics'/f"{a['stage']}.json").read_text()) if (run/'metrics'/f"{a['stage']}.json").exists() else {})}
             if f'{arm}/ccc_valence' not in m: raise FileNotFoundError(f'{arm} not in {run}/metrics: run the {a["stage"]} stage first')
+            read = lambda m=m: m
         else:                                                              # an arm run through the stage notebook
             model, d = a['model'], run/'ablations'/name/slug(label); d.mkdir(parents=True, exist_ok=True)
             if not (d/'processed').exists(): (d/'processed').symlink_to(os.path.relpath(run/'processed', d))
@@ -302,13 +350,18 @@ def run_ablation(run, # the finished main run directory
             reuse = str(run) if scope == 'finetune' or 'full' not in a else ''
             params = stage_params(nb, {**cfg, **(extra or {}), **arm, 'out': str(d), 'reuse': reuse, 'models': model})
             key, done, out = stage_key(nb, params), d/'ablation.json', d/'metrics'/f"{a['stage']}.json"
+            job = None
             if not (done.exists() and json.loads(done.read_text()).get('hash') == key and out.exists()):
-                print(f'{name}: {label} ...', flush=True)
-                dt = run_stage(dict(stage, name=f'{name}/{label}'), params, d, nb.parent, int(os.environ.get('RANK', 0)))
-                atomic_write(done, lambda p: Path(p).write_text(json.dumps(dict(hash=key, params=params, seconds=round(dt, 1)), default=str)))
-            m = json.loads(out.read_text())
-        rows.append(dict(ablation=name, arm=label, model=model, run_dir=str(d), **{k.split('/')[1]: v for k, v in m.items() if k.startswith(model + '/ccc_')}))
-    return pd.DataFrame(rows)
+                def job(d=d, label=label, params=params, key=key, done=done):
+                    print(f'{name}: {label} ...', flush=True)
+                    dt = run_stage(dict(stage, name=f'{name}/{label}'), params, d, nb.parent, int(os.environ.get('RANK', 0)))
+                    atomic_write(done, lambda p: Path(p).write_text(json.dumps(dict(hash=key, params=params, seconds=round(dt, 1)), default=str)))
+                    print(f'{name}: {label} done in {dt:.0f} s', flush=True)
+            read = lambda out=out: json.loads(out.read_text())
+        row = lambda model=model, d=d, label=label, read=read: dict(ablation=name, arm=label, model=model, run_dir=str(d),
+                                                                  **{k.split('/')[1]: v for k, v in read().items() if k.startswith(model + '/ccc_')})
+        rows.append(dict(job=job, row=row))
+    return rows
 
 def plot_ablations(df:pd.DataFrame, out=None)->"plt.Figure":
     "One panel per ablation: LOSO mean CCC ± std per arm and dimension."

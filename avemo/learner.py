@@ -34,7 +34,7 @@ class TrainConfig:
     warmup_epochs:int = 0          # linear warm-up epochs before the cosine
     clip_grad:float = 0.           # max gradient norm; 0 turns clipping off
     mixed_precision:str = 'auto'   # auto (bf16 on a bf16-capable GPU, else fp32), no, bf16 or fp16
-    monitor:str = 'val_loss'       # validation metric that picks the best epoch
+    monitor:str = 'val_loss'       # validation metric that picks the best epoch; 'last' keeps the final epoch
     monitor_mode:str = 'min'       # min or max
     seed:int = 0                   # shuffling and initialisation seed
     num_workers:int = 0            # DataLoader worker processes
@@ -236,6 +236,7 @@ def _end_of_epoch(acc, model, opt, sched, epoch, logs, state, cfg, run_dir, trac
     "Record the epoch, update the best weights, write the checkpoint (main process), keep ranks in step."
     state['history'].append(dict(epoch=epoch, **logs))
     v = logs.get(cfg.monitor, logs.get('train_loss')); mode = cfg.monitor_mode if cfg.monitor in logs else 'min'
+    if cfg.monitor == 'last': v, mode = epoch, 'max'                    # keep the final weights (self-supervised pre-training)
     improved = _better(v, state['best'], mode)
     if improved: state['best'], state['best_epoch'] = v, epoch
     if acc.is_main_process:

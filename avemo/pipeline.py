@@ -12,8 +12,8 @@ import avemo
 from .data import atomic_write
 
 # %% auto #0
-__all__ = ['PROFILE_DIR', 'STAGES', 'load_profile', 'nbs_dir', 'stage_params', 'StageError', 'stage_key', 'run_stage',
-           'merge_metrics', 'run_pipeline']
+__all__ = ['PROFILE_DIR', 'STAGES', 'load_profile', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
+           'run_stage', 'merge_metrics', 'stage_keys', 'run_pipeline']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 PROFILE_DIR = Path(avemo.__file__).parent/'profiles'
@@ -31,11 +31,16 @@ def load_profile(profile:str='demo', # a profile name in avemo/profiles, or a pa
 
 # %% ../nbs/10_pipeline.ipynb #42eaf9fe
 STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus or real corpora → manifests → processed arrays'),
-          dict(name='baselines', notebook='02f_baselines.ipynb', about='mean and MFCC baselines, LOSO 5-fold CCC'),
-          dict(name='speech', notebook='04b_speech_train.ipynb', about='pseudo-labels, SimSiam NCL, InfoNCE CL, LOSO CCC fine-tuning'),
-          dict(name='visual', notebook='06_visual_train.ipynb', about='MCL on FaceSynthetics, landmarks, gated LSTM + BiLSTM LOSO fine-tuning'),
-          dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report'),
-          dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation')]
+          dict(name='baselines', notebook='02f_baselines.ipynb', about='mean, MFCC, eGeMAPS and duration baselines, the ceiling, LOSO 5-fold CCC',
+               needs=['prepare'], cost=70),
+          dict(name='speech', notebook='04b_speech_train.ipynb', about='pseudo-labels, SimSiam NCL, InfoNCE CL, LOSO CCC fine-tuning',
+               needs=['prepare'], cost=150),
+          dict(name='visual', notebook='06_visual_train.ipynb', about='MCL on FaceSynthetics, landmarks, gated LSTM + BiLSTM LOSO fine-tuning',
+               needs=['prepare'], cost=300),
+          dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report',
+               needs=['baselines', 'speech', 'visual']),
+          dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation',
+               needs=['speech', 'visual'], cost=100)]   # beside evaluation: the pipeline refreshes README.md when both are done
 
 def nbs_dir()->Path:
     "The notebooks folder of the source checkout (the pipeline runs the notebooks themselves)."
@@ -47,6 +52,11 @@ def stage_params(notebook, cfg:dict)->dict:
     "The part of `cfg` that the notebook's parameters cell declares."
     declared = pm.inspect_notebook(str(notebook))
     return {k: cfg[k] for k in declared if k in cfg}
+
+def effective_params(notebook, params:dict)->dict:
+    "Every parameter the notebook declares: the value in `params`, else the parameters cell's default (what the run actually used)."
+    import ast
+    return {k: params[k] if k in params else ast.literal_eval(p['default']) for k, p in pm.inspect_notebook(str(notebook)).items()}
 
 # %% ../nbs/10_pipeline.ipynb #06733202
 class StageError(RuntimeError):
@@ -89,6 +99,19 @@ def merge_metrics(run:Path)->dict:
     return out
 
 # %% ../nbs/10_pipeline.ipynb #18ea3629
+def stage_keys(registry:list, cfg:dict, nbs:Path)->dict:
+    """Each stage's key: its parameters and notebook bytes, and the keys of the stages it `needs`, so a stage re-runs when a stage it
+    reads from has other parameters or another notebook. Computed from the configuration alone, so every DDP rank gets the same keys."""
+    keys = {}
+    for st in registry:                                                   # registry order: a stage comes after the stages it needs
+        own = stage_key(nbs/st['notebook'], stage_params(nbs/st['notebook'], cfg))
+        keys[st['name']] = _hash(dict(key=own, upstream={n: keys.get(n) for n in st.get('needs', [])})) if st.get('needs') else own
+    return keys
+
+def _threads_per_stage(jobs:int)->None:
+    "Stages running side by side share the cores: each kernel gets cores // jobs intra-op threads (unless the user set it)."
+    if jobs > 1: os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // jobs)))
+
 def run_pipeline(profile:str='demo', # profile name or YAML path
                  data_root:str='', # folder with the real corpora; empty: the embedded demo corpus
                  out:str='', # run directory (default reports/<profile>)
@@ -98,7 +121,8 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
                  registry:list|None=None, # stage list (default STAGES)
                  nbs:str|None=None, # notebooks folder (default: the checkout's nbs/)
                 )->dict: # the merged metrics
-    "Run the stage notebooks in order, skipping stages already completed with the same parameters."
+    """Run the stage notebooks, each after the stages it `needs`, skipping stages already completed with the same parameters, notebook
+    and upstream results. With `jobs` > 1 (profile key or `--jobs`), independent stages run side by side (one process each)."""
     registry, nbs = registry or STAGES, Path(nbs) if nbs else nbs_dir()
     rank = int(os.environ.get('RANK', 0))    # under torchrun every rank runs the stages; only rank 0 keeps the books
     run = Path(out or Path('reports')/Path(profile).stem).resolve(); run.mkdir(parents=True, exist_ok=True)
@@ -106,19 +130,44 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     names = [s.strip() for s in stages.split(',') if s.strip()] or [s['name'] for s in registry]
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
+    jobs = 1 if int(os.environ.get('WORLD_SIZE', 1)) > 1 else max(1, int(cfg.get('jobs', 1)))   # DDP ranks run stages in lockstep
     if rank == 0: atomic_write(run/'config.json', lambda p: Path(p).write_text(json.dumps(dict(profile=profile, stages=names, **cfg), indent=1, default=str)))
-    todo = [s for s in registry if s['name'] in names]
-    for i, st in enumerate(todo, 1):
-        params = stage_params(nbs/st['notebook'], cfg); marker = run/'stages'/f"{st['name']}.json"
-        key = stage_key(nbs/st['notebook'], params)
+    todo = [s for s in registry if s['name'] in names]; _threads_per_stage(jobs)
+    pos = {s['name']: i for i, s in enumerate(todo, 1)}; tag = lambda st: f"[{pos[st['name']]}/{len(todo)}] {st['name']}"
+    keys = stage_keys(registry, cfg, nbs)
+    def launch(st):
+        params = stage_params(nbs/st['notebook'], cfg); marker = run/'stages'/f"{st['name']}.json"; key = keys[st['name']]
         if marker.exists() and json.loads(marker.read_text()).get('hash') == key and not force:
-            print(f"[{i}/{len(todo)}] {st['name']}: already complete with this config, skipped", flush=True); continue
-        print(f"[{i}/{len(todo)}] {st['name']}: {st.get('about', '')} ({st['notebook']}) ...", flush=True)
-        dt = run_stage(st, params, run, nbs, rank)
-        if rank: continue
-        atomic_write(marker, lambda p: Path(p).write_text(json.dumps(dict(hash=key, params=params, seconds=round(dt, 1)), default=str)))
-        print(f"[{i}/{len(todo)}] {st['name']}: done in {dt:.0f} s", flush=True)
+            print(f"{tag(st)}: already complete with this config, skipped", flush=True); return
+        print(f"{tag(st)}: {st.get('about', '')} ({st['notebook']}) ...", flush=True)
+        t0 = time.time(); dt = run_stage(st, params, run, nbs, rank)
+        if rank: return
+        atomic_write(marker, lambda p: Path(p).write_text(json.dumps(dict(hash=key, stage_key=stage_key(nbs/st['notebook'], params),
+                     params=params, seconds=round(dt, 1), started=round(t0, 1), finished=round(time.time(), 1)), default=str)))
+        print(f"{tag(st)}: done in {dt:.0f} s", flush=True)
+    _run_graph(todo, launch, jobs)
     if rank: return {}
     metrics = merge_metrics(run)
+    if (run/'README.md').exists():                                        # refresh its time table with every stage's marker
+        from avemo.evaluation import write_run_readme
+        write_run_readme(run)
     print(f'run directory: {run}')
     return metrics
+
+def _run_graph(todo:list, launch, jobs:int):
+    """Call `launch(stage)` for every stage once the stages it needs (among `todo`) are done, up to `jobs` at a time: the costliest ready
+    stage first (its `cost`, rough seconds on the demo; longest-first keeps the slowest branch from starting last), then registry order."""
+    from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
+    names = {s['name'] for s in todo}; done, running, waiting = set(), {}, list(todo)
+    with ThreadPoolExecutor(jobs) as ex:
+        while waiting or running:
+            ready = sorted([s for s in waiting if set(s.get('needs', [])) & names <= done], key=lambda s: -s.get('cost', 0))
+            for st in ready[:max(0, jobs - len(running))]:
+                waiting.remove(st); running[ex.submit(launch, st)] = st['name']
+            if not running: raise RuntimeError(f'stages {[s["name"] for s in waiting]} wait on each other')
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for f in finished:
+                name = running.pop(f)
+                if f.exception() is not None:
+                    wait(running); raise f.exception()                  # let the others finish their notebook, then report
+                done.add(name)

@@ -28,9 +28,10 @@ class SpeechConfig:
     proj:int = 2048          # projection-head output D (f_s)
     pred_hidden:int = 1024   # prediction-bottleneck width (g_s)
     dropout:float = 0.1
+    conv:int = 0             # channels of the first four convolutions; 0: 2 × dim, the thesis's (the last one always has 2 × dim, for the GLU)
 
 THESIS_SPEECH = SpeechConfig()
-DEMO_SPEECH = SpeechConfig(dim=64, layers=2, heads=4, ffn=128, kernel=15, proj=128, pred_hidden=32)
+DEMO_SPEECH = SpeechConfig(dim=64, layers=2, heads=4, ffn=128, kernel=15, proj=128, pred_hidden=32, conv=32)
 
 # %% ../nbs/04_speech.ipynb #b5873d21
 _BLOCKS = [(10, 5), (3, 1), (3, 1), (3, 1), (3, 1)]   # (kernel, stride) of the five convolutions
@@ -39,9 +40,10 @@ def _mask(lengths:Tensor, T:int)->Tensor: return torch.arange(T, device=lengths.
 
 class ConvStack(nn.Module):
     "Waveform (B, T) → frames (B, T', dim) at 100 Hz, with lengths."
-    def __init__(self, dim:int=512, dropout:float=0.1):
+    def __init__(self, dim:int=512, dropout:float=0.1,
+                 width:int=0): # channels of the first four convolutions (0: 2 × dim)
         super().__init__()
-        chans = [1] + [2 * dim] * len(_BLOCKS)
+        chans = [1] + [width or 2 * dim] * (len(_BLOCKS) - 1) + [2 * dim]
         self.convs = nn.ModuleList(nn.Conv1d(i, o, k, s, padding=0 if s > 1 else k // 2) for i, o, (k, s) in zip(chans, chans[1:], _BLOCKS))
         self.norms = nn.ModuleList(nn.BatchNorm1d(c) for c in chans[1:])
         self.drop = nn.Dropout(dropout)
@@ -77,7 +79,7 @@ class SpeechEncoder(nn.Module):
     "e_s: waveform → utterance embedding (conv stack, Conformer, masked mean pooling)."
     def __init__(self, cfg:SpeechConfig=THESIS_SPEECH):
         super().__init__(); self.cfg = cfg
-        self.conv = ConvStack(cfg.dim, cfg.dropout)
+        self.conv = ConvStack(cfg.dim, cfg.dropout, cfg.conv)
         self.conformer = torchaudio.models.Conformer(cfg.dim, cfg.heads, cfg.ffn, cfg.layers, cfg.kernel, cfg.dropout)
         for layer in self.conformer.conformer_layers: layer.conv_module = _MaskedConvModule(layer.conv_module)
     def frames(self, wave:Tensor, lengths:Tensor)->tuple[Tensor, Tensor]: # (B, T), (B,) -> (B, T', dim), (B,)

@@ -13,10 +13,10 @@ from tqdm.auto import tqdm
 from .data import TEDLIUM_RELEASES, RAVDESS_EMOTIONS, atomic_write, importable
 
 # %% auto #0
-__all__ = ['CATEGORY_VAD', 'CATEGORY_P', 'RAVDESS_VAD', 'LEXICON', 'SR', 'SEG', 'DEMO_VERSION', 'sample_state', 'to_rating',
-           'sample_category', 'make_text', 'Speaker', 'random_speaker', 'synth_voice', 'face_landmarks', 'Pose',
-           'random_pose', 'place', 'render_face', 'latent_cues', 'demo_latents', 'write_iemocap', 'write_tedlium',
-           'write_facesynthetics', 'write_mp4', 'write_ravdess', 'make_demo_corpus']
+__all__ = ['CATEGORY_VAD', 'CATEGORY_P', 'RAVDESS_VAD', 'LEXICON', 'SR', 'SEG', 'DEMO_CORPORA', 'DEMO_VERSION', 'sample_state',
+           'to_rating', 'sample_category', 'make_text', 'Speaker', 'random_speaker', 'synth_voice', 'face_landmarks',
+           'Pose', 'random_pose', 'place', 'render_face', 'latent_cues', 'demo_latents', 'write_iemocap',
+           'write_tedlium', 'write_facesynthetics', 'write_mp4', 'write_ravdess', 'make_demo_corpus']
 
 # %% ../nbs/00a_synth.ipynb #393dd783
 CATEGORY_VAD = dict(neu=(0., -0.1, 0.), hap=(0.6, 0.2, 0.1), exc=(0.5, 0.55, 0.3), sad=(-0.55, -0.45, -0.35),
@@ -440,24 +440,32 @@ def write_ravdess(root, seed:int=0, n_actors:int=4, fps:int=10, hw:tuple=(180, 2
     return root
 
 # %% ../nbs/00a_synth.ipynb #4398d083
-DEMO_VERSION = 4   # 4: latent states and cue parameters in demo_latents/ (for the ceiling; audio, video and labels as in 3); 3: mouth-corner lift 0.25·v (was 0.13·v: 1-3 px on 64-px crops, see 06_visual_train); 2: 2,000 FaceSynthetics images (1 had 400)
+DEMO_CORPORA = ('iemocap', 'tedlium', 'facesynthetics', 'ravdess')
+DEMO_VERSION = 5   # 5: 100 TED-LIUM talks, 0.91 h after merging, 10.2x the labelled IEMOCAP audio (was 8 talks, 0.075 h; issue 14); 4: latent states and cue parameters in demo_latents/ (for the ceiling; audio, video and labels as in 3); 3: mouth-corner lift 0.25·v (was 0.13·v: 1-3 px on 64-px crops, see 06_visual_train); 2: 2,000 FaceSynthetics images (1 had 400)
 
 def make_demo_corpus(out, # folder for the four corpora
                      seed:int=0, # everything is a deterministic function of the seed
                      scale:float=1, # size multiplier (fractions give a smaller corpus, at least one item of each kind)
                      workers:int=2, # processes for the IEMOCAP sessions and RAVDESS actors (output does not depend on it)
+                     corpora=DEMO_CORPORA, # which of the four to write (each is the same whichever others are written)
                     )->dict: # corpus name → root folder for `00_data`'s manifest builders
-    "Write the embedded demo corpus (IEMOCAP, TED-LIUM, FaceSynthetics and RAVDESS layouts) under `out`."
+    "Write the embedded demo corpus (IEMOCAP, TED-LIUM, FaceSynthetics and RAVDESS layouts) under `out`; corpora asked for later are added."
     out = Path(out); stamp = dict(version=DEMO_VERSION, seed=seed, scale=scale)
     roots = dict(iemocap=out/'IEMOCAP_full_release', tedlium=out, facesynthetics=out/'FaceSynthetics', ravdess=out/'RAVDESS')
-    sf_ = out/'demo_corpus.json'
+    unknown = set(corpora) - set(DEMO_CORPORA)
+    if unknown: raise ValueError(f'unknown demo corpora {sorted(unknown)}; choose from {list(DEMO_CORPORA)}')
+    sf_, have = out/'demo_corpus.json', []
     if sf_.exists():
-        if json.loads(sf_.read_text()) == stamp: return roots
-        raise FileExistsError(f'{out} holds a demo corpus with {sf_.read_text()}; remove it (`make clean-demo` for reports/demo) or choose another --out for {stamp}')
+        old = json.loads(sf_.read_text()); have = old.pop('corpora', [])
+        if old != stamp:
+            raise FileExistsError(f'{out} holds a demo corpus with {sf_.read_text()}; remove it (`make clean-demo` for reports/demo) or choose another --out for {stamp}')
     n = lambda base, lo=1: max(lo, int(round(base * scale)))
-    write_iemocap(out, seed, n_dialogs=n(2), workers=workers)
-    write_tedlium(out, seed, n_talks=n(8, 4))
-    write_facesynthetics(out, seed, n_images=n(2000, 16))
-    write_ravdess(out, seed, n_actors=n(4), workers=workers)
-    atomic_write(sf_, lambda p: Path(p).write_text(json.dumps(stamp)))
-    return roots
+    write = dict(iemocap=lambda: write_iemocap(out, seed, n_dialogs=n(2), workers=workers),
+                 tedlium=lambda: write_tedlium(out, seed, n_talks=n(100, 4)),    # unlabelled speech: about 10x the labelled IEMOCAP audio
+                 facesynthetics=lambda: write_facesynthetics(out, seed, n_images=n(2000, 16)),
+                 ravdess=lambda: write_ravdess(out, seed, n_actors=n(4), workers=workers))
+    for c in DEMO_CORPORA:
+        if c in corpora and c not in have:
+            write[c](); have = [h for h in DEMO_CORPORA if h in have or h == c]
+            atomic_write(sf_, lambda p: Path(p).write_text(json.dumps(dict(stamp, corpora=have))))
+    return {c: roots[c] for c in DEMO_CORPORA if c in have}

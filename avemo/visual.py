@@ -4,6 +4,7 @@
 
 # %% ../nbs/05_visual.ipynb #ce2c4ce5
 from __future__ import annotations
+import copy
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -19,7 +20,8 @@ from .speech import mlp
 __all__ = ['THESIS_VISUAL', 'DEMO_VISUAL', 'LEFT_EYE_OUTER', 'RIGHT_EYE_OUTER', 'appearance_aug', 'full_aug', 'to_image',
            'MCLViews', 'VisualConfig', 'conv_stem', 'FaceEncoder', 'visual_projection', 'MCL', 'contrast_logits',
            'MCLLoss', 'nme', 'LandmarkModel', 'LandmarkLoss', 'SpeakerGatedLSTM', 'gated_lstm', 'FaceImages',
-           'embed_images', 'embed_crops', 'standardize', 'UtteranceFaces', 'collate_faces', 'visual_diagnostics']
+           'embed_images', 'embed_crops', 'standardize', 'UtteranceFaces', 'fixed_keyframes', 'collate_faces',
+           'visual_diagnostics']
 
 # %% ../nbs/05_visual.ipynb #a8d4b38d
 def appearance_aug(strength:float=1.)->v2.Compose:
@@ -76,9 +78,17 @@ def visual_projection(cfg:VisualConfig)->nn.Sequential:
 
 # %% ../nbs/05_visual.ipynb #b4df3a4c
 class MCL(nn.Module):
-    "Two sub-networks with memory queues; returns anchors, positives and the queues as they were before this batch."
-    def __init__(self, encoders:list, projections:list, queue_size:int=4096, dim:int=512):
+    """Two sub-networks with memory queues; returns anchors, positives and the queues as they were before this batch.
+    With `momentum` > 0 the positives and queued keys come from a momentum (EMA) copy of each sub-network, as in MoCo, whose queues MCL
+    uses: keys from the fast-changing network itself are inconsistent across the queue (MoCo reports that training then fails; here
+    the demo loss stayed at log(K + 1), see `06_visual_train`)."""
+    def __init__(self, encoders:list, projections:list, queue_size:int=4096, dim:int=512,
+                 momentum:float=0.): # EMA rate of the key networks; 0: keys from the sub-networks themselves
         super().__init__(); self.encoders, self.projections = nn.ModuleList(encoders), nn.ModuleList(projections)
+        self.momentum = momentum
+        if momentum > 0:
+            self.key_encoders, self.key_projections = copy.deepcopy(self.encoders), copy.deepcopy(self.projections)
+            for p_ in [*self.key_encoders.parameters(), *self.key_projections.parameters()]: p_.requires_grad_(False)
         for m in range(len(encoders)):
             self.register_buffer(f'queue{m}', F.normalize(torch.randn(queue_size, dim), dim=1))
             self.register_buffer(f'ptr{m}', torch.zeros((), dtype=torch.long))
@@ -89,9 +99,21 @@ class MCL(nn.Module):
         q, ptr = self.queue(m), getattr(self, f'ptr{m}'); idx = (ptr + torch.arange(len(keys), device=q.device)) % len(q)
         q[idx] = keys; ptr.copy_((ptr + len(keys)) % len(q))
     def embed(self, m:int, x:Tensor)->Tensor: return F.normalize(self.projections[m](self.encoders[m](x)), dim=1)
+    @torch.no_grad()
+    def update_keys(self):
+        "EMA step of the key networks towards the sub-networks (parameters and BatchNorm statistics)."
+        for q, k in ((self.encoders, self.key_encoders), (self.projections, self.key_projections)):
+            for pq, pk in zip(q.state_dict().values(), k.state_dict().values()):
+                if pk.dtype.is_floating_point: pk.mul_(self.momentum).add_(pq.detach(), alpha=1 - self.momentum)
+                else: pk.copy_(pq)
+    def keys(self, m:int, x:Tensor)->Tensor:
+        "Positives / queue keys: from the momentum key network when there is one."
+        if self.momentum <= 0: return self.embed(m, x)
+        with torch.no_grad(): return F.normalize(self.key_projections[m](self.key_encoders[m](x)), dim=1)
     def forward(self, batch:dict)->dict:
+        if self.training and self.momentum > 0: self.update_keys()
         a = [self.embed(m, batch['v1']) for m in range(2)]
-        p = [self.embed(0, batch['v2']), self.embed(1, batch['v2p'])]
+        p = [self.keys(0, batch['v2']), self.keys(1, batch['v2p'])]
         qs = [self.queue(m).clone() for m in range(2)]
         if self.training:
             for m in range(2): self.enqueue(m, p[m].detach())
@@ -143,6 +165,16 @@ class LandmarkLoss(nn.Module):
         return F.cross_entropy(o.reshape(-1, o.shape[-1]), bins.reshape(-1))
 
 # %% ../nbs/05_visual.ipynb #a5016b46
+def _masked_mean(x:Tensor, lengths:Tensor)->Tensor: # (B, T, D), (B,) -> (B, D) mean over the valid steps
+    mask = (torch.arange(x.shape[1], device=x.device)[None] < lengths[:, None]).float()[..., None]
+    return (x * mask).sum(1) / lengths.clamp_min(1)[:, None]
+
+def _forward_lstm(lstm:nn.LSTM, x:Tensor, lengths:Tensor)->Tensor: # (B, T, D), (B,) -> (B, T, H) zero past lengths
+    "A uni-directional LSTM on right-padded input: each valid step only sees earlier steps, so no packing is needed (6x faster on a CPU)."
+    assert not lstm.bidirectional
+    out, _ = lstm(x)
+    return out * (torch.arange(x.shape[1], device=x.device)[None] < lengths[:, None]).to(out.dtype)[..., None]
+
 def _packed_lstm(lstm:nn.LSTM, x:Tensor, lengths:Tensor)->Tensor: # (B, T, D), (B,) -> (B, T, H) zero past lengths
     out, _ = lstm(nn.utils.rnn.pack_padded_sequence(x, lengths.clamp_min(1).cpu(), batch_first=True, enforce_sorted=False))
     return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
@@ -151,22 +183,24 @@ class SpeakerGatedLSTM(nn.Module):
     "Three gated uni-directional LSTM branches (F, M, joint) → BiLSTM (`bi_layers`, thesis 4) → FC → (V, A, D) in [-1, 1]."
     def __init__(self, dim:int, hidden:int=128, bi_hidden:int=128, bi_layers:int=4, dropout:float=0.1,
                  input_dropout:float=0., # dropout on the normalised crop embeddings
-                 active_gate:float=2.): # initial gate logit of the active speaker's branch (minus it for the dormant one's)
-        super().__init__()
+                 active_gate:float=2., # initial gate logit of the active speaker's branch (minus it for the dormant one's)
+                 skip:bool=False): # also feed the head the mean of the normalised crop embeddings (not in the thesis; see 06_visual_train)
+        super().__init__(); self.skip = skip
         self.norm, self.drop = nn.LayerNorm(dim), nn.Dropout(input_dropout)  # frozen-encoder embeddings come at any scale
         self.branches = nn.ModuleList(nn.LSTM(dim, hidden, batch_first=True) for _ in range(3))
         g = active_gate                                                    # rows: active speaker F / M; columns: F, M, joint branch
         self.gates = nn.Parameter(torch.tensor([[g, -g, 0.], [-g, g, 0.]]))
         self.bilstm = nn.LSTM(hidden, bi_hidden, bi_layers, batch_first=True, bidirectional=True, dropout=dropout if bi_layers > 1 else 0.)
-        self.head = mlp([(2 * bi_hidden, 64, False, nn.ReLU), (64, 3, False, nn.Tanh)])
+        self.head = mlp([(2 * bi_hidden + (dim if skip else 0), 64, False, nn.ReLU), (64, 3, False, nn.Tanh)])
     def forward(self, batch:dict)->dict:
         seqs = [(self.drop(self.norm(batch[k])), batch[f'{k}_len']) for k in ('f', 'm', 'joint')]
-        outs = [_packed_lstm(l, x, n) for l, (x, n) in zip(self.branches, seqs)]
+        outs = [_forward_lstm(l, x, n) for l, (x, n) in zip(self.branches, seqs)]          # the BiLSTM below needs packing
         g = torch.softmax(self.gates, 1)[batch['active_m'].long()]        # (B, 3)
         cat, lengths = self._concat([o * g[:, i, None, None] for i, o in enumerate(outs)], [n for _, n in seqs])
         h = _packed_lstm(self.bilstm, cat, lengths)
-        mask = (torch.arange(h.shape[1], device=h.device)[None] < lengths[:, None]).float()[..., None]
-        return dict(pred=self.head((h * mask).sum(1) / lengths.clamp_min(1)[:, None]), gates=g)
+        pooled = _masked_mean(h, lengths)
+        if self.skip: pooled = torch.cat([pooled, _masked_mean(batch['joint'], batch['joint_len'])], 1)   # every crop, as given (no norm, no dropout)
+        return dict(pred=self.head(pooled), gates=g)
     @staticmethod
     def _concat(outs:list, lens:list)->tuple[Tensor, Tensor]:
         "Per sample, the valid steps of each branch one after another (one scatter per branch, no Python loop over samples)."
@@ -250,6 +284,18 @@ class UtteranceFaces(torch.utils.data.Dataset):
         f, m, j, act, y = self.items[i]
         z = torch.zeros(1, self.dim)
         return dict(f=f if len(f) else z, m=m if len(m) else z, joint=j if len(j) else z, active_m=torch.tensor(int(act)), y=y)
+
+def fixed_keyframes(frames:pd.DataFrame, # the frames manifest (utt_id, time, one row per face crop)
+                    k:int, # keyframes per utterance
+                   )->np.ndarray: # row positions into `frames`, repeated where an utterance has fewer than k keyframes
+    """Rows of k evenly spaced keyframe times per utterance, every crop at each: a face sequence whose length no longer follows the
+    utterance's duration (the duration shortcut: faster, more aroused speech gives shorter utterances and fewer keyframes)."""
+    if k < 1: raise ValueError(f'k must be at least 1, not {k}')
+    t = frames.reset_index(drop=True); out = []
+    for _, g in t.groupby('utt_id', sort=False):
+        times = np.sort(g.time.unique()); pick = times[np.linspace(0, len(times) - 1, k).round().astype(int)]
+        out += [i for s in pick for i in g.index[g.time.to_numpy() == s]]
+    return np.asarray(out, dtype=np.int64)
 
 def collate_faces(items:list[dict])->dict:
     "Pad the three sequences of each utterance and keep their lengths."
