@@ -317,9 +317,9 @@ def run_ablations(run, # the finished main run directory
     """Run (or read) every arm of these ablations through its stage notebook, `jobs` at a time; arms already done with the same
     parameters are skipped, and an arm whose parameters equal the main run's (e.g. the profile's own batch size) is read from the main run."""
     from concurrent.futures import ThreadPoolExecutor
-    from avemo.pipeline import _threads_per_stage
-    arms = [arm for n in names for arm in _ablation_jobs(run, n, scope, extra)]; _threads_per_stage(jobs)
-    with ThreadPoolExecutor(max(1, jobs)) as ex: list(ex.map(lambda a: a['job'] and a['job'](), arms))
+    from avemo.pipeline import threads_per_stage
+    arms = [arm for n in names for arm in _ablation_jobs(run, n, scope, extra)]
+    with threads_per_stage(jobs), ThreadPoolExecutor(max(1, jobs)) as ex: list(ex.map(lambda a: a['job'] and a['job'](), arms))
     return pd.DataFrame([a['row']() for a in arms])
 
 def run_ablation(run, name:str, scope:str='finetune', extra:dict|None=None)->pd.DataFrame:

@@ -13,7 +13,7 @@ from .data import atomic_write
 
 # %% auto #0
 __all__ = ['PROFILE_DIR', 'STAGES', 'load_profile', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
-           'run_stage', 'merge_metrics', 'stage_keys', 'run_pipeline']
+           'run_stage', 'merge_metrics', 'stage_keys', 'threads_per_stage', 'run_pipeline']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 PROFILE_DIR = Path(avemo.__file__).parent/'profiles'
@@ -108,9 +108,16 @@ def stage_keys(registry:list, cfg:dict, nbs:Path)->dict:
         keys[st['name']] = _hash(dict(key=own, upstream={n: keys.get(n) for n in st.get('needs', [])})) if st.get('needs') else own
     return keys
 
-def _threads_per_stage(jobs:int)->None:
-    "Stages running side by side share the cores: each kernel gets cores // jobs intra-op threads (unless the user set it)."
-    if jobs > 1: os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // jobs)))
+from contextlib import contextmanager
+
+@contextmanager
+def threads_per_stage(jobs:int):
+    "Stages running side by side share the cores: kernels started inside get cores // jobs intra-op threads (unless the user set it)."
+    mine = jobs > 1 and 'OMP_NUM_THREADS' not in os.environ
+    if mine: os.environ['OMP_NUM_THREADS'] = str(max(1, (os.cpu_count() or 1) // jobs))
+    try: yield
+    finally:
+        if mine: os.environ.pop('OMP_NUM_THREADS', None)                # a later jobs=1 run gets every core again
 
 def run_pipeline(profile:str='demo', # profile name or YAML path
                  data_root:str='', # folder with the real corpora; empty: the embedded demo corpus
@@ -132,7 +139,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
     jobs = 1 if int(os.environ.get('WORLD_SIZE', 1)) > 1 else max(1, int(cfg.get('jobs', 1)))   # DDP ranks run stages in lockstep
     if rank == 0: atomic_write(run/'config.json', lambda p: Path(p).write_text(json.dumps(dict(profile=profile, stages=names, **cfg), indent=1, default=str)))
-    todo = [s for s in registry if s['name'] in names]; _threads_per_stage(jobs)
+    todo = [s for s in registry if s['name'] in names]
     pos = {s['name']: i for i, s in enumerate(todo, 1)}; tag = lambda st: f"[{pos[st['name']]}/{len(todo)}] {st['name']}"
     keys = stage_keys(registry, cfg, nbs)
     def launch(st):
@@ -145,7 +152,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
         atomic_write(marker, lambda p: Path(p).write_text(json.dumps(dict(hash=key, stage_key=stage_key(nbs/st['notebook'], params),
                      params=params, seconds=round(dt, 1), started=round(t0, 1), finished=round(time.time(), 1)), default=str)))
         print(f"{tag(st)}: done in {dt:.0f} s", flush=True)
-    _run_graph(todo, launch, jobs)
+    with threads_per_stage(jobs): _run_graph(todo, launch, jobs)
     if rank: return {}
     metrics = merge_metrics(run)
     if (run/'README.md').exists():                                        # refresh its time table with every stage's marker
