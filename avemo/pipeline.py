@@ -20,13 +20,17 @@ PROFILE_DIR = Path(avemo.__file__).parent/'profiles'
 
 def load_profile(profile:str='demo', # a profile name in avemo/profiles, or a path to a YAML file
                 )->dict: # flat mapping of parameter names to values
-    "Read a profile: a flat YAML mapping of stage parameters."
+    "Read a profile: a flat YAML mapping of stage parameters; `extends: <profile>` starts from another profile's values."
     p = Path(profile)
     if not p.suffix: p = PROFILE_DIR/f'{profile}.yaml'
     if not p.is_file(): raise FileNotFoundError(f'profile {profile!r} not found (built in: {sorted(q.stem for q in PROFILE_DIR.glob("*.yaml"))})')
     cfg = yaml.safe_load(p.read_text()) or {}
     if not isinstance(cfg, dict) or any(isinstance(v, (dict, list)) for v in cfg.values()):
         raise ValueError(f'{p}: a profile is a flat mapping of parameter names to scalar values')
+    base = cfg.pop('extends', None)
+    if base is not None:
+        if Path(str(base)).stem == p.stem: raise ValueError(f'{p}: a profile cannot extend itself')
+        cfg = {**load_profile(str(base) if Path(str(base)).suffix else base), **cfg}
     return cfg
 
 # %% ../nbs/10_pipeline.ipynb #42eaf9fe
