@@ -184,7 +184,7 @@ class SpeakerGatedLSTM(nn.Module):
     def __init__(self, dim:int, hidden:int=128, bi_hidden:int=128, bi_layers:int=4, dropout:float=0.1,
                  input_dropout:float=0., # dropout on the normalised crop embeddings
                  active_gate:float=2., # initial gate logit of the active speaker's branch (minus it for the dormant one's)
-                 skip:bool=False): # also feed the head the mean of the normalised crop embeddings (not in the thesis; see 06_visual_train)
+                 skip:bool=False): # also feed the head the utterance's mean crop embedding, as given (not in the thesis; see below)
         super().__init__(); self.skip = skip
         self.norm, self.drop = nn.LayerNorm(dim), nn.Dropout(input_dropout)  # frozen-encoder embeddings come at any scale
         self.branches = nn.ModuleList(nn.LSTM(dim, hidden, batch_first=True) for _ in range(3))
