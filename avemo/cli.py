@@ -95,7 +95,8 @@ def pipeline(profile:str='demo', # profile name (demo, thesis) or a YAML file of
             ):
     "Run every stage notebook end to end (papermill), resuming completed stages, into one run directory."
     from avemo.pipeline import run_pipeline, StageError
-    try: run_pipeline(profile, data_root, out, stages, overrides, force)
+    try: run_pipeline(profile, data_root, out, stages, overrides, force,   # torchrun sets RANK and WORLD_SIZE; read here, passed down
+                      rank=int(os.environ.get('RANK', 0)), world_size=int(os.environ.get('WORLD_SIZE', 1)))
     except (StageError, ValueError, FileNotFoundError) as e: raise SystemExit(f'avemo pipeline: {e}')
 
 def predict(model:str, # a run directory, a model folder (model.json + model.safetensors) or its model.json

@@ -4,17 +4,21 @@
 
 # %% ../nbs/02c_crossval.ipynb #aa7f42fb
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable
-import numpy as np, pandas as pd
-from .losses import ccc_report, VAD
+import numpy as np, pandas as pd, torch, torch.nn as nn
+from .core import VAD, md_table
+from .losses import ccc_report, CCCLoss
+from .learner import fit, TrainConfig
+from .datasets import AudioClips, pad_collate
 
 # %% auto #0
-__all__ = ['PROTOCOL', 'holdout_dialogs', 'loso_split', 'CVResult', 'cross_validate', 'md_table', 'write_cv_report',
-           'mean_baseline', 'CCCObjective', 'vad_collect', 'vad_metrics', 'predict_dataset', 'fit_dataset_fold',
-           'fit_vad_fold', 'EmbeddingVAD', 'HeadOnEmbeddings', 'fold_standardize', 'fit_head_fold', 'ids_hash',
-           'cached_embeddings']
+__all__ = ['PROTOCOL', 'holdout_dialogs', 'loso_split', 'CCCObjective', 'vad_collect', 'vad_metrics', 'Task', 'VADTask',
+           'FoldFit', 'CVResult', 'cross_validate', 'write_cv_report', 'mean_baseline', 'predict_dataset',
+           'fit_dataset_fold', 'fit_vad_fold', 'EmbeddingVAD', 'HeadOnEmbeddings', 'fold_standardize', 'fit_head_fold',
+           'ids_hash', 'cached_embeddings']
 
 # %% ../nbs/02c_crossval.ipynb #c7bceb9a
 PROTOCOL = ("Leave-one-session-out (LOSO) 5-fold cross-validation on IEMOCAP: each fold trains on four sessions and tests on the "
@@ -43,54 +47,93 @@ def loso_split(df:pd.DataFrame, # a manifest with `fold` (the session) and `dial
     train, val = holdout_dialogs(rest, val_frac, seed * 1000 + int(test_fold))
     return train, val, test.reset_index(drop=True)
 
+# %% ../nbs/02c_crossval.ipynb #51003ecf
+class CCCObjective(nn.Module):
+    "The weighted CCC loss on a wrapper's `pred` against the batch's `y`."
+    def __init__(self, weights=(1/3, 1/3, 1/3)): super().__init__(); self.loss = CCCLoss(weights)
+    def forward(self, out, batch): return self.loss(out['pred'], batch['y'])
+
+def vad_collect(out, batch)->dict: return dict(pred=out['pred'], y=batch['y'])
+
+def vad_metrics(g:dict, weights=(1, 1, 1))->dict:
+    "CCC per dimension, their mean, and their `ccc_weights`-weighted mean (the best-epoch monitor)."
+    r = ccc_report(g['pred'], g['y']); c, w = np.array(list(r.values())), np.asarray(weights, np.float64)
+    r['ccc_mean'], r['ccc_weighted'] = float(c.mean()), float(c @ (w / w.sum())); return r
+
+class Task:
+    "What a fold trainer fits and how a test fold is scored; a subclass sets each part."
+    columns:tuple = ()                  # the manifest's target columns
+    monitor:str = ''                    # the validation metric that picks the best epoch (maximised)
+    score_names:tuple = ()              # the per-fold scores of `score`, the columns reports average over folds
+    @property
+    def outputs(self)->int: return len(self.columns)            # the width of a head's output
+    def targets(self, df:pd.DataFrame)->torch.Tensor: raise NotImplementedError
+    def objective(self)->nn.Module: raise NotImplementedError     # (out, batch) -> scalar loss
+    def collect(self, out, batch)->dict: return dict(pred=out['pred'], y=batch['y'])
+    def val_metrics(self, g:dict)->dict: raise NotImplementedError   # gathered `pred`, `y` -> metrics, `monitor` among them
+    def score(self, pred:np.ndarray, y:np.ndarray)->dict: raise NotImplementedError
+
+@dataclass
+class VADTask(Task):
+    "Valence, arousal and dominance: weighted CCC loss (Eq. 5.7), best epoch on the validation CCC weighted as the loss is, CCC per dimension."
+    weights:tuple = (1/3, 1/3, 1/3)     # the CCC loss weights (`ccc_weights`), normalised
+    columns = VAD; monitor = 'ccc_weighted'; score_names = tuple(f'ccc_{d}' for d in VAD)
+    def targets(self, df): return torch.tensor(df[list(VAD)].to_numpy(np.float32))
+    def objective(self): return CCCObjective(self.weights)
+    def val_metrics(self, g): return vad_metrics(g, self.weights)
+    def score(self, pred, y): return ccc_report(pred, y)
+
+@dataclass
+class FoldFit:
+    "What the fold trainer returns: the trained model (its best epoch), its test predictions and, with `with_val`, its validation predictions."
+    model:nn.Module; test:np.ndarray; val:np.ndarray|None = None
+
 # %% ../nbs/02c_crossval.ipynb #239bbddf
 @dataclass
 class CVResult:
-    "Per-fold CCC, the test predictions of every fold (and, when the fold trainer returns them, its validation-split predictions)."
+    "Per-fold scores, the test predictions of every fold (and, when the fold trainer returns them, its validation-split predictions)."
     name:str; folds:pd.DataFrame; predictions:pd.DataFrame; val_predictions:pd.DataFrame|None = None
+    scores:tuple = VADTask.score_names          # the task's per-fold score columns (`Task.score_names`)
     def summary(self)->pd.DataFrame:
-        "Mean and sample std (ddof=1) over folds, per dimension."
-        c = [f'ccc_{d}' for d in VAD]
+        "Mean and sample std (ddof=1) over folds, per score."
+        c = list(self.scores)
         return pd.DataFrame(dict(mean=self.folds[c].mean(), std=self.folds[c].std(ddof=1))).T
     def metrics(self)->dict:
-        "Flat `metrics.json` entries: `<name>/ccc_<dim>` (LOSO mean) and `<name>/ccc_<dim>_std`."
+        "Flat `metrics.json` entries: `<name>/<score>` (LOSO mean) and `<name>/<score>_std`."
         s = self.summary(); out = {}
         for c in s.columns: out[f'{self.name}/{c}'] = float(s.loc['mean', c]); out[f'{self.name}/{c}_std'] = float(s.loc['std', c])
         return out
     def table(self)->pd.DataFrame:
         "Folds as rows plus a `mean ± std` row, for reports."
-        c = [f'ccc_{d}' for d in VAD]; t = self.folds[['fold'] + c].copy(); t['fold'] = t.fold.astype(str)
+        c = list(self.scores); t = self.folds[['fold'] + c].copy(); t['fold'] = t.fold.astype(str)
         s = self.summary()
         return pd.concat([t.round(3).astype(str), pd.DataFrame([['mean ± std'] + [f"{s.loc['mean', k]:.3f} ± {s.loc['std', k]:.3f}" for k in c]], columns=t.columns)], ignore_index=True)
 
-def cross_validate(df:pd.DataFrame, # manifest with fold, dialog, utt_id and VAD columns
-                   run_fold:Callable, # run_fold(train, val, test, fold) -> (N_test, 3) test predictions, or (test, val) predictions
+def _fold_frame(d:pd.DataFrame, p, f, split:str, task:Task)->pd.DataFrame:
+    "One fold's predictions beside its targets: utt_id, fold, pred_<col>, <col>."
+    p = np.asarray(p, dtype=np.float64); y = d[list(task.columns)].to_numpy(np.float64)
+    if p.shape != y.shape: raise ValueError(f'fold {f}: {split} predictions {p.shape} do not match the {split} set {y.shape}')
+    return pd.DataFrame(dict(utt_id=d.utt_id, fold=f, **{f'pred_{k}': p[:, i] for i, k in enumerate(task.columns)}, **{k: y[:, i] for i, k in enumerate(task.columns)}))
+
+def cross_validate(df:pd.DataFrame, # manifest with fold, dialog, utt_id and the task's target columns
+                   run_fold:Callable, # run_fold(train, val, test, fold) -> a `FoldFit`, (N_test, k) test predictions, or (test, val) predictions
                    name:str, # model name for metrics.json (e.g. speech_ncl_cl)
                    folds=None, # which test folds (default: every session)
                    val_frac:float=0.2, seed:int=0,
+                   task:Task|None=None, # how a fold is scored (default: `VADTask()`, CCC per dimension)
                   )->CVResult:
-    "Run a stage once per LOSO fold and score each held-out session with CCC."
-    rows, preds, vals = [], [], []
-    def frame(d, p, f, split):
-        p = np.asarray(p, dtype=np.float64); y = d[list(VAD)].to_numpy(np.float64)
-        if p.shape != y.shape: raise ValueError(f'fold {f}: {split} predictions {p.shape} do not match the {split} set {y.shape}')
-        return pd.DataFrame(dict(utt_id=d.utt_id, fold=f, **{f'pred_{k}': p[:, i] for i, k in enumerate(VAD)}, **{k: y[:, i] for i, k in enumerate(VAD)}))
+    "Run a stage once per LOSO fold and score each held-out session with the task's scores."
+    task = task or VADTask(); rows, preds, vals = [], [], []
     for f in folds or sorted(df.fold.unique()):
         tr, va, te = loso_split(df, f, val_frac, seed)
         out = run_fold(tr, va, te, f)
-        p, pv = out if isinstance(out, tuple) else (out, None)
-        preds.append(frame(te, p, f, 'test'))
-        if pv is not None: vals.append(frame(va, pv, f, 'validation'))
+        p, pv = (out.test, out.val) if isinstance(out, FoldFit) else out if isinstance(out, tuple) else (out, None)
+        preds.append(_fold_frame(te, p, f, 'test', task))
+        if pv is not None: vals.append(_fold_frame(va, pv, f, 'validation', task))
         rows.append(dict(fold=int(f), n_train=len(tr), n_val=len(va), n_test=len(te),
-                         **ccc_report(preds[-1][[f'pred_{k}' for k in VAD]].to_numpy(), preds[-1][list(VAD)].to_numpy())))
-    return CVResult(name, pd.DataFrame(rows), pd.concat(preds, ignore_index=True), pd.concat(vals, ignore_index=True) if vals else None)
-
-# %% ../nbs/02c_crossval.ipynb #98a4c4f6
-def md_table(df:pd.DataFrame, floatfmt:str='{:.3f}')->str:
-    "A DataFrame as a GitHub Markdown table (no extra dependency)."
-    fmt = lambda v: floatfmt.format(v) if isinstance(v, (float, np.floating)) else str(v)
-    head = '| ' + ' | '.join(map(str, df.columns)) + ' |\n|' + '---|' * len(df.columns)
-    return head + ''.join('\n| ' + ' | '.join(fmt(v) for v in r) + ' |' for r in df.itertuples(index=False)) + '\n'
+                         **task.score(preds[-1][[f'pred_{k}' for k in task.columns]].to_numpy(), preds[-1][list(task.columns)].to_numpy())))
+    return CVResult(name, pd.DataFrame(rows), pd.concat(preds, ignore_index=True), pd.concat(vals, ignore_index=True) if vals else None,
+                    tuple(task.score_names))
 
 # %% ../nbs/02c_crossval.ipynb #52547f26
 def write_cv_report(results:list, # CVResult of each model
@@ -117,43 +160,28 @@ def mean_baseline(train:pd.DataFrame, val, test:pd.DataFrame, fold=None)->np.nda
     return np.tile(train[list(VAD)].mean().to_numpy(), (len(test), 1))
 
 # %% ../nbs/02c_crossval.ipynb #c3935564
-import torch, torch.nn as nn
-from functools import partial
-from .losses import CCCLoss
-from .learner import fit, TrainConfig
-from .datasets import AudioClips, pad_collate
-
-class CCCObjective(nn.Module):
-    "The weighted CCC loss on a wrapper's `pred` against the batch's `y`."
-    def __init__(self, weights=(1/3, 1/3, 1/3)): super().__init__(); self.loss = CCCLoss(weights)
-    def forward(self, out, batch): return self.loss(out['pred'], batch['y'])
-
-def vad_collect(out, batch)->dict: return dict(pred=out['pred'], y=batch['y'])
-
-def vad_metrics(g:dict, weights=(1, 1, 1))->dict:
-    "CCC per dimension, their mean, and their `ccc_weights`-weighted mean (the best-epoch monitor)."
-    r = ccc_report(g['pred'], g['y']); c, w = np.array(list(r.values())), np.asarray(weights, np.float64)
-    r['ccc_mean'], r['ccc_weighted'] = float(c.mean()), float(c @ (w / w.sum())); return r
-
 @torch.no_grad()
 def predict_dataset(model:nn.Module, ds, batch_size:int=32, collate_fn=pad_collate)->np.ndarray:
-    "The model's `pred` for every item of `ds`, in order, as (N, 3)."
+    "The model's `pred` for every item of `ds`, in order, as (N, k)."
     model.eval(); dl = torch.utils.data.DataLoader(ds, batch_size=batch_size, collate_fn=collate_fn or torch.utils.data.default_collate)
     dev = next(model.parameters()).device
     return torch.cat([model({k: v.to(dev) for k, v in b.items()})['pred'].float().cpu() for b in dl]).numpy()
 
-def fit_dataset_fold(make_model, # () -> a fresh model wrapper (batch -> dict(pred=(B, 3)))
+def fit_dataset_fold(make_model, # () -> a fresh model wrapper (batch -> dict(pred=(B, k)))
                      train_ds, val_ds, test_ds, # datasets yielding dicts with `y`
-                     cfg:TrainConfig, run_dir, collate_fn=None, weights=(1/3, 1/3, 1/3), tracker=None, resume:bool=False,
-                     with_val:bool=False, # also return the validation-split predictions (for late fusion)
-                    ): # (len(test_ds), 3) predictions, or (test, val) predictions with `with_val`
-    "The one fold trainer: weighted CCC loss through the engine, best epoch on the validation CCC weighted as the loss is, predictions on `test_ds`."
-    model = make_model()
-    cfg = TrainConfig(**{**cfg.__dict__, 'monitor': 'val_ccc_weighted', 'monitor_mode': 'max'})
-    fit(model, CCCObjective(weights), train_ds, cfg, run_dir, val_ds=val_ds, collate_fn=collate_fn, collect_fn=vad_collect,
-        metrics_fn=partial(vad_metrics, weights=weights), tracker=tracker, resume=resume)
+                     cfg:TrainConfig, run_dir, collate_fn=None,
+                     weights=(1/3, 1/3, 1/3), # CCC loss weights of the default task, `VADTask(weights)`
+                     tracker=None, resume:bool=False,
+                     with_val:bool=False, # also predict the validation split (for late fusion)
+                     task:Task|None=None, # what is fitted (default `VADTask(weights)`)
+                    )->FoldFit:
+    "The one fold trainer: the task's loss through the engine, best epoch on the task's validation monitor, predictions on `test_ds`."
+    task = task or VADTask(weights); model = make_model()
+    cfg = replace(cfg, monitor=f'val_{task.monitor}', monitor_mode='max')
+    fit(model, task.objective(), train_ds, cfg, run_dir, val_ds=val_ds, collate_fn=collate_fn, collect_fn=task.collect,
+        metrics_fn=task.val_metrics, tracker=tracker, resume=resume)
     p = predict_dataset(model, test_ds, cfg.batch_size, collate_fn)
-    return (p, predict_dataset(model, val_ds, cfg.batch_size, collate_fn)) if with_val else p
+    return FoldFit(model, p, predict_dataset(model, val_ds, cfg.batch_size, collate_fn) if with_val else None)
 
 def fit_vad_fold(make_model, # () -> a fresh model wrapper (batch -> dict(pred=(B, 3)))
                  train:pd.DataFrame, val:pd.DataFrame, test:pd.DataFrame, # the fold's splits (processed manifests)
@@ -162,14 +190,14 @@ def fit_vad_fold(make_model, # () -> a fresh model wrapper (batch -> dict(pred=(
                  weights=(1/3, 1/3, 1/3), # CCC loss weights (V, A, D)
                  max_seconds:float|None=None, # crop utterances (random crop in training)
                  tracker=None, resume:bool=False, with_val:bool=False,
-                ): # (len(test), 3) predictions, or (test, val) with `with_val`
+                )->FoldFit:
     "Train a waveform VAD regressor on one LOSO fold (`fit_dataset_fold` over `AudioClips`)."
     ds = lambda d, tr=False: AudioClips(d, root, max_seconds, train=tr)
     return fit_dataset_fold(make_model, ds(train, True), ds(val), ds(test), cfg, run_dir, pad_collate, weights, tracker, resume, with_val)
 
 # %% ../nbs/02c_crossval.ipynb #3cce6f26
 class EmbeddingVAD(torch.utils.data.Dataset):
-    "Cached embeddings with their VAD targets."
+    "Cached embeddings with their targets (`Task.targets`)."
     def __init__(self, x:torch.Tensor, y:torch.Tensor): self.x, self.y = x.float(), y.float()
     def __len__(self): return len(self.x)
     def __getitem__(self, i): return dict(x=self.x[i], y=self.y[i])
@@ -189,23 +217,23 @@ def fold_standardize(head:nn.Module, # a head whose first layer is an `nn.Linear
         lin.weight.div_(std.to(lin.weight)); lin.bias.sub_(lin.weight @ mean.to(lin.weight))
     return head
 
-def fit_head_fold(make_head, # () -> a fresh head, (B, D) -> (B, 3)
+def fit_head_fold(make_head, # () -> a fresh head, (B, D) -> (B, task.outputs)
                   emb:torch.Tensor, # (N, D) embeddings of every utterance, in manifest order
                   index:dict, # utt_id -> row of `emb`
                   train:pd.DataFrame, val:pd.DataFrame, test:pd.DataFrame, cfg:TrainConfig, run_dir,
                   weights=(1/3, 1/3, 1/3), tracker=None, with_val:bool=False,
                   standardize:bool=True, # train on embeddings z-scored with the training rows' statistics, folded into the head after
-                 ):
-    "Train a VAD head on one fold's cached embeddings (`fit_dataset_fold` over `EmbeddingVAD`); the trained head takes raw embeddings."
-    rows = lambda d: torch.tensor([index[u] for u in d.utt_id])
+                  task:Task|None=None, # what is fitted (default `VADTask(weights)`)
+                 )->FoldFit: # `model` is the trained head, taking raw embeddings
+    "Train a head on one fold's cached embeddings (`fit_dataset_fold` over `EmbeddingVAD`); the trained head takes raw embeddings."
+    task = task or VADTask(weights); rows = lambda d: torch.tensor([index[u] for u in d.utt_id])
     mean, std = (emb[rows(train)].mean(0), emb[rows(train)].std(0).clamp_min(1e-6)) if standardize else (0., 1.)
     z = (emb - mean) / std
-    ds = lambda d: EmbeddingVAD(z[rows(d)], torch.tensor(d[list(VAD)].to_numpy(np.float32)))
-    box = {}
-    def make(): box['head'] = make_head(); return HeadOnEmbeddings(box['head'])
-    out = fit_dataset_fold(make, ds(train), ds(val), ds(test), cfg, run_dir, None, weights, tracker, with_val=with_val)
-    if standardize: fold_standardize(box['head'], mean, std)
-    return out
+    ds = lambda d: EmbeddingVAD(z[rows(d)], task.targets(d))
+    out = fit_dataset_fold(lambda: HeadOnEmbeddings(make_head()), ds(train), ds(val), ds(test), cfg, run_dir, None, tracker=tracker,
+                           with_val=with_val, task=task)
+    head = fold_standardize(out.model.head, mean, std) if standardize else out.model.head
+    return FoldFit(head, out.test, out.val)
 
 # %% ../nbs/02c_crossval.ipynb #7abae3c2
 import hashlib

@@ -7,15 +7,15 @@ from __future__ import annotations
 import os, re, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
+from .core import atomic_write   # shared: defined in 00_core
 
 # %% auto #0
 __all__ = ['IEMOCAP_EMOTIONS', 'IEMOCAP_COLUMNS', 'FOUR_WAY', 'SIX_WAY', 'TEDLIUM_COLUMNS', 'TEDLIUM_RELEASES', 'N_LANDMARKS',
            'RAVDESS_EMOTIONS', 'RAVDESS_CODES', 'GOEMOTIONS_TO_IEMOCAP', 'MANIFESTS', 'BadInputError', 'SkipLog',
-           'report', 'importable', 'atomic_write', 'save_manifest', 'load_manifest', 'read_lines', 'scale_vad',
-           'parse_utt_id', 'parse_emo_evaluation', 'parse_transcription', 'find_root', 'iemocap_manifest',
-           'iemocap_subset', 'parse_stm', 'tedlium_manifest', 'merge_tedlium', 'hours', 'load_landmarks',
-           'facesynthetics_manifest', 'parse_ravdess_name', 'ravdess_manifest', 'goemotions_table', 'manifest_summary',
-           'build_manifest']
+           'report', 'importable', 'save_manifest', 'load_manifest', 'read_lines', 'scale_vad', 'parse_utt_id',
+           'parse_emo_evaluation', 'parse_transcription', 'find_root', 'iemocap_manifest', 'iemocap_subset',
+           'parse_stm', 'tedlium_manifest', 'merge_tedlium', 'hours', 'load_landmarks', 'facesynthetics_manifest',
+           'parse_ravdess_name', 'ravdess_manifest', 'goemotions_table', 'manifest_summary', 'build_manifest']
 
 # %% ../nbs/00_data.ipynb #3d45ada3
 class BadInputError(ValueError):
@@ -52,16 +52,6 @@ def importable(fn, module:str):
     return fn if getattr(fn, '__module__', None) != '__main__' else getattr(importlib.import_module(module), fn.__name__)
 
 # %% ../nbs/00_data.ipynb #6e124520
-def atomic_write(path, write_fn):
-    "Call `write_fn(tmp_path)` then atomically move the result to `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix)
-    os.close(fd)
-    try: write_fn(tmp); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    return path
-
 def save_manifest(df:pd.DataFrame, path)->Path:
     "Save a manifest as CSV or Parquet, chosen by the extension of `path`."
     ext = Path(path).suffix.lower()

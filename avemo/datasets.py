@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .data import load_manifest
+from .core import VAD
 
 # %% auto #0
 __all__ = ['VAD_COLS', 'AudioClips', 'pad_collate']
 
 # %% ../nbs/01b_datasets.ipynb #5151e410
-VAD_COLS = ['valence', 'arousal', 'dominance']
+VAD_COLS = list(VAD)   # the manifest's target columns
 
 class AudioClips(torch.utils.data.Dataset):
     "Waveforms from a processed manifest (IEMOCAP `utterances.csv`, TED-LIUM `segments.csv`, RAVDESS `clips.csv`), memory-mapped."

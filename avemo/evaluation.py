@@ -11,13 +11,12 @@ from .losses import ccc_report, VAD
 from .data import iemocap_subset, atomic_write
 from .crossval import CVResult, PROTOCOL, md_table
 from .tracking import epoch_curves
-from .speech import mlp
+from .core import mlp, RUN_LAYOUT
 
 # %% auto #0
-__all__ = ['SUBSETS', 'PAIRS', 'ABLATIONS', 'rescore', 'load_predictions', 'subset_summary', 'paired_differences',
-           'fit_late_weights', 'late_fusion_cv', 'AttentionFusion', 'FusionData', 'collate_fusion',
-           'modality_correlations', 'rq1_answer', 'plot_va_planes', 'plot_stage_curves', 'literature', 'timing_table',
-           'write_run_readme', 'slug', 'ablation_arms', 'run_ablations', 'run_ablation', 'plot_ablations']
+__all__ = ['SUBSETS', 'PAIRS', 'rescore', 'load_predictions', 'subset_summary', 'paired_differences', 'fit_late_weights',
+           'late_fusion_cv', 'AttentionFusion', 'FusionData', 'collate_fusion', 'modality_correlations', 'rq1_answer',
+           'plot_va_planes', 'plot_stage_curves', 'literature', 'timing_table', 'write_run_readme', 'plot_ablations']
 
 # %% ../nbs/07_evaluate.ipynb #3437c86c
 SUBSETS = ('all', '4way', '6way')
@@ -102,14 +101,16 @@ def late_fusion_cv(a_test:pd.DataFrame, a_val:pd.DataFrame, # predictions of mod
 # %% ../nbs/07_evaluate.ipynb #cc22abd7
 class AttentionFusion(nn.Module):
     "Cross-modal attention (speech → face crops), then softmax attention over the two modality tokens → (V, A, D)."
-    def __init__(self, speech_dim:int, visual_dim:int, dim:int=64, heads:int=4, dropout:float=0.1):
+    def __init__(self, speech_dim:int, visual_dim:int, dim:int=64, heads:int=4, dropout:float=0.1,
+                 outputs:int=3, # the task's outputs (`Task.outputs`)
+                 squash:bool=True): # tanh onto [-1, 1] (regression); False gives logits (classification)
         super().__init__()
         self.s_proj = nn.Sequential(nn.LayerNorm(speech_dim), nn.Linear(speech_dim, dim))
         self.v_proj = nn.Sequential(nn.LayerNorm(visual_dim), nn.Linear(visual_dim, dim))
         self.role = nn.Embedding(2, dim)                                  # 0: the other speaker's crop, 1: the active speaker's
         self.cross = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
         self.score = nn.Linear(dim, 1)
-        self.head = mlp([(dim, dim, False, nn.ReLU), (dim, 3, False, nn.Tanh)])
+        self.head = mlp([(dim, dim, False, nn.ReLU), (dim, outputs, False, nn.Tanh if squash else None)])
     def forward(self, batch:dict)->dict:
         s = self.s_proj(batch['speech'])[:, None]                                          # (B, 1, d)
         v = self.v_proj(batch['faces']) + self.role(batch['role'])                         # (B, T, d)
@@ -259,111 +260,16 @@ def write_run_readme(run)->Path:
           f"- **Protocol:** {PROTOCOL}", "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
           "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('rq1.md')]
     md += [f"![{f}](figures/{f})\n" for f in figs]
-    md += [part('subsets.md'), part('ablations.md'), timing_table(run), part('literature.md')]
+    md += [part('subsets.md'), part('ablations.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
     md.append('Every measured number above comes from this run directory (`metrics.json`, `tables/`); the executed stage notebooks are in `notebooks/`.\n')
     atomic_write(run/'README.md', lambda p: Path(p).write_text('\n'.join(m for m in md if m)))
     return run/'README.md'
 
 # %% ../nbs/07_evaluate.ipynb #58a4672b
-ABLATIONS = {
-    'batch_size': dict(stage='speech', model='speech_ncl_cl', about='batch size (Fig. 5.6)',
-                       finetune={'batch 32': dict(ft_batch_size=32), 'batch 128': dict(ft_batch_size=128)},
-                       full={'NCL/CL batch 32': dict(ncl_batch_size=32, cl_batch_size=32), 'NCL/CL batch 128': dict(ncl_batch_size=128, cl_batch_size=128)}),
-    'grad_accum': dict(stage='speech', model='speech_ncl_cl', about='gradient accumulation (§5.6.2)',
-                       finetune={'accumulation off': dict(ft_grad_accum=1), 'accumulation 4': dict(ft_grad_accum=4)},
-                       full={'accumulation off': dict(ncl_grad_accum=1, cl_grad_accum=1), 'accumulation on (NCL 2, CL 4)': dict(ncl_grad_accum=2, cl_grad_accum=4)}),
-    'ccc_weights': dict(stage='speech', model='speech_ncl_cl', about='CCC loss weights V,A,D (Table 6.1)',
-                        finetune={'equal (1,1,1)': dict(ccc_weights='1,1,1'), 'arousal-heavy (1,3,1)': dict(ccc_weights='1,3,1'),
-                                  'valence-heavy (3,1,1)': dict(ccc_weights='3,1,1')}),
-    'phase': dict(stage='visual', about='visual training phase (Table 6.2)',
-                  main={'contrastive (MCL) only': 'visual_mcl', 'MCL + landmarks': 'visual_mcl_landmarks'}),
-    'speaker_norm': dict(stage='visual', model='visual_mcl_landmarks', about='face-embedding normalisation',
-                         finetune={'per speaker': dict(vft_norm='speaker'), 'training fold only': dict(vft_norm='fold')}),
-    'ncl_vs_cl': dict(stage='speech', about='speech pre-training (RQ4, Table 5.4)',
-                      main={'NCL': 'speech_ncl', 'NCL + CL': 'speech_ncl_cl'}),
-}
-
-def slug(s:str)->str: return re.sub(r'\W+', '_', s).strip('_').lower()                  # an arm label as a folder / metrics-key name
-
-def ablation_arms(name:str, scope:str='finetune')->dict:
-    "The arms of an ablation: label -> overrides (stage runs) or label -> model name (arms read from the main run)."
-    if name not in ABLATIONS: raise ValueError(f'unknown ablation {name!r}; ablations are {list(ABLATIONS)}')
-    if scope not in ('finetune', 'full'): raise ValueError(f"ablation_scope must be 'finetune' or 'full', not {scope!r}")
-    a = ABLATIONS[name]
-    return a['main'] if 'main' in a else (a.get(scope) or a['finetune'])
-
-_IGNORED = ('out', 'reuse', 'models', 'tracker')                      # parameters that do not change an arm's numbers
-
-def _main_params(run:Path, nb:Path, stage:str)->dict|None:
-    "The parameters the main run's stage ran with, if its marker is current (same notebook bytes); else None."
-    from avemo.pipeline import stage_key
-    marker = run/'stages'/f'{stage}.json'
-    if not marker.exists(): return None
-    m = json.loads(marker.read_text())
-    return m['params'] if m.get('stage_key') == stage_key(nb, m['params']) else None
-
-def _same_job(nb:Path, arm_cfg:dict, main:dict)->bool:
-    "Whether an arm's parameters, notebook defaults filled in, equal the main run's: then it is the same job, already done."
-    from avemo.pipeline import stage_params, effective_params
-    eff = lambda p: {k: v for k, v in effective_params(nb, p).items() if k not in _IGNORED}
-    return eff(stage_params(nb, arm_cfg)) == eff(main)
-
-def run_ablations(run, # the finished main run directory
-                  names:list, # ABLATIONS keys
-                  scope:str='finetune', # finetune (reuse the run's encoders) or full (re-run pre-training where the arms ask)
-                  extra:dict|None=None, # parameters every arm gets (tracker, seed, …)
-                  jobs:int=1, # arms run side by side (one notebook process each)
-                 )->pd.DataFrame: # one row per arm: ablation, arm, model, ccc_<dim>, ccc_<dim>_std, run_dir
-    """Run (or read) every arm of these ablations through its stage notebook, `jobs` at a time; arms already done with the same
-    parameters are skipped, and an arm whose parameters equal the main run's (e.g. the profile's own batch size) is read from the main run."""
-    from concurrent.futures import ThreadPoolExecutor
-    from avemo.pipeline import threads_per_stage
-    arms = [arm for n in names for arm in _ablation_jobs(run, n, scope, extra)]
-    with threads_per_stage(jobs), ThreadPoolExecutor(max(1, jobs)) as ex: list(ex.map(lambda a: a['job'] and a['job'](), arms))
-    return pd.DataFrame([a['row']() for a in arms])
-
-def run_ablation(run, name:str, scope:str='finetune', extra:dict|None=None)->pd.DataFrame:
-    "`run_ablations` for one ablation."
-    return run_ablations(run, [name], scope, extra)
-
-def _ablation_jobs(run, name:str, scope:str, extra:dict|None)->list[dict]:
-    "Per arm: `job` (runs its stage notebook, or None when there is nothing to run) and `row` (reads its result)."
-    from avemo.pipeline import STAGES, run_stage, stage_params, stage_key, nbs_dir
-    import os
-    run = Path(run).resolve(); a = ABLATIONS[name]; rows = []
-    stage = next(s for s in STAGES if s['name'] == a['stage']); nb = nbs_dir()/stage['notebook']
-    cfg = json.loads((run/'config.json').read_text()) if (run/'config.json').exists() else {}
-    main = _main_params(run, nb, a['stage'])
-    for label, arm in ablation_arms(name, scope).items():
-        if not isinstance(arm, str) and main is not None and _same_job(nb, {**cfg, **(extra or {}), **arm}, main):
-            arm = a['model']                                               # the main run already ran this arm: read it, don't re-train
-        if isinstance(arm, str):                                           # an arm the main run trained
-            model, d, job = arm, run, None
-            m = {**(json.loads((run/'metrics.json').read_text()) if (run/'metrics.json').exists() else {}),
-                 **(json.loads((run/'metrics'/f"{a['stage']}.json").read_text()) if (run/'metrics'/f"{a['stage']}.json").exists() else {})}
-            if f'{arm}/ccc_valence' not in m: raise FileNotFoundError(f'{arm} not in {run}/metrics: run the {a["stage"]} stage first')
-            read = lambda m=m: m
-        else:                                                              # an arm run through the stage notebook
-            model, d = a['model'], run/'ablations'/name/slug(label); d.mkdir(parents=True, exist_ok=True)
-            if not (d/'processed').exists(): (d/'processed').symlink_to(os.path.relpath(run/'processed', d))
-            if (run/'data.json').exists(): (d/'data.json').write_text((run/'data.json').read_text())
-            reuse = str(run) if scope == 'finetune' or 'full' not in a else ''
-            params = stage_params(nb, {**cfg, **(extra or {}), **arm, 'out': str(d), 'reuse': reuse, 'models': model})
-            key, done, out = stage_key(nb, params), d/'ablation.json', d/'metrics'/f"{a['stage']}.json"
-            job = None
-            if not (done.exists() and json.loads(done.read_text()).get('hash') == key and out.exists()):
-                def job(d=d, label=label, params=params, key=key, done=done):
-                    print(f'{name}: {label} ...', flush=True)
-                    dt = run_stage(dict(stage, name=f'{name}/{label}'), params, d, nb.parent, int(os.environ.get('RANK', 0)))
-                    atomic_write(done, lambda p: Path(p).write_text(json.dumps(dict(hash=key, params=params, seconds=round(dt, 1)), default=str)))
-                    print(f'{name}: {label} done in {dt:.0f} s', flush=True)
-            read = lambda out=out: json.loads(out.read_text())
-        row = lambda model=model, d=d, label=label, read=read: dict(ablation=name, arm=label, model=model, run_dir=str(d),
-                                                                  **{k.split('/')[1]: v for k, v in read().items() if k.startswith(model + '/ccc_')})
-        rows.append(dict(job=job, row=row))
-    return rows
-
-def plot_ablations(df:pd.DataFrame, out=None)->"plt.Figure":
+def plot_ablations(df:pd.DataFrame, # one row per arm: ablation, arm, ccc_<dim>, ccc_<dim>_std
+                   out=None, # PNG path (written if given)
+                   titles:dict|None=None, # ablation -> panel title (default: its name)
+                  )->"plt.Figure":
     "One panel per ablation: LOSO mean CCC ± std per arm and dimension."
     import matplotlib.pyplot as plt
     names = list(dict.fromkeys(df.ablation)); fig, axs = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.4), squeeze=False)
@@ -371,7 +277,7 @@ def plot_ablations(df:pd.DataFrame, out=None)->"plt.Figure":
         g = df[df.ablation == n].reset_index(drop=True); x = np.arange(len(g))
         for i, d in enumerate(VAD):
             ax.bar(x + (i - 1) * 0.27, g[f'ccc_{d}'], 0.27, yerr=g.get(f'ccc_{d}_std'), capsize=2, label=d)
-        ax.set_xticks(x, g.arm, rotation=25, ha='right', fontsize=7); ax.set_title(ABLATIONS[n]['about'], fontsize=9)
+        ax.set_xticks(x, g.arm, rotation=25, ha='right', fontsize=7); ax.set_title((titles or {}).get(n, n), fontsize=9)
         ax.axhline(0, color='k', lw=0.5); ax.set_ylabel('CCC (LOSO mean ± std)')
     axs[0, 0].legend(fontsize=7); fig.tight_layout()
     if out: Path(out).parent.mkdir(parents=True, exist_ok=True); fig.savefig(out, dpi=110)

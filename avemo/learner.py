@@ -5,7 +5,7 @@
 # %% ../nbs/02b_learner.ipynb #2746cd2d
 from __future__ import annotations
 import json, math, os, random, shutil, sys, time
-from dataclasses import dataclass, asdict, field, replace
+from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 from typing import Callable
 import numpy as np, torch, torch.nn as nn
@@ -40,6 +40,19 @@ class TrainConfig:
     num_workers:int = 0            # DataLoader worker processes
     progress:bool = True           # per-epoch progress bar (main process only)
     drop_last:bool = False         # drop the last incomplete training batch (contrastive losses want full batches)
+
+    ALIASES = dict(warmup='warmup_epochs')    # profile spellings of field names (`mcl_warmup`)
+
+    @classmethod
+    def from_prefix(cls, params:dict, # a profile, or a stage's keyword arguments
+                    prefix:str, # `ncl` reads `ncl_epochs`, `ncl_batch_size`, `ncl_lr`, …
+                    exclude:tuple=(), # field names whose `<prefix>_<name>` means something else (`mcl_momentum` is MCL's EMA rate)
+                    **fixed, # values set by the stage, not the profile (seed, progress, monitor, …)
+                   )->TrainConfig:
+        "The configuration in `params` under `prefix`: the one path from a profile's `<stage>_<field>` keys to a `TrainConfig`."
+        names, n = {f.name for f in fields(cls)}, len(prefix) + 1
+        got = {cls.ALIASES.get(k[n:], k[n:]): v for k, v in params.items() if k.startswith(prefix + '_')}
+        return cls(**{**{k: v for k, v in got.items() if k in names and k not in exclude}, **fixed})
 
 THESIS = dict(  # thesis Tables 5.2 and 5.3; `frozen` says whether the encoder is frozen (the stage's model wrapper does it)
     speech_ncl=dict(batch_size=128, grad_accum=2, lr=0.05, epochs=50, warmup_epochs=0, frozen=False),

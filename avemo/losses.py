@@ -7,13 +7,12 @@ from __future__ import annotations
 import torch, torch.nn as nn
 from torch import Tensor
 import numpy as np
+from .core import VAD
 
 # %% auto #0
-__all__ = ['VAD', 'TripletLoss', 'MAELoss', 'MSELoss', 'ccc', 'CCCLoss', 'ccc_report', 'NegativeCosineSimilarity', 'InfoNCE']
+__all__ = ['TripletLoss', 'MAELoss', 'MSELoss', 'ccc', 'CCCLoss', 'ccc_report', 'NegativeCosineSimilarity', 'InfoNCE']
 
 # %% ../nbs/02_losses.ipynb #eea6cc04
-VAD = ('valence', 'arousal', 'dominance')
-
 def ccc(pred:Tensor, # (N,) or (N, D) predictions
         target:Tensor, # same shape as pred
         eps:float=1e-8, # guards a zero denominator (both constant and equal)

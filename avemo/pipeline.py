@@ -9,24 +9,27 @@ from pathlib import Path
 import yaml, papermill as pm
 from papermill.exceptions import PapermillExecutionError
 import avemo
-from .data import atomic_write
+from .core import RunDir, atomic_write, as_list, write_json, read_json
+from .evaluation import write_run_readme
+from .stages import ABLATIONS, ablation_arms
 
 # %% auto #0
 __all__ = ['PROFILE_DIR', 'STAGES', 'load_profile', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
-           'run_stage', 'merge_metrics', 'stage_keys', 'threads_per_stage', 'run_pipeline']
+           'run_stage', 'merge_metrics', 'stage_keys', 'threads_per_stage', 'ablation_jobs', 'run_pipeline']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 PROFILE_DIR = Path(avemo.__file__).parent/'profiles'
 
 def load_profile(profile:str='demo', # a profile name in avemo/profiles, or a path to a YAML file
                 )->dict: # flat mapping of parameter names to values
-    "Read a profile: a flat YAML mapping of stage parameters; `extends: <profile>` starts from another profile's values."
+    "Read a profile: a flat YAML mapping of stage parameters (values or lists); `extends: <profile>` starts from another profile's values."
     p = Path(profile)
     if not p.suffix: p = PROFILE_DIR/f'{profile}.yaml'
     if not p.is_file(): raise FileNotFoundError(f'profile {profile!r} not found (built in: {sorted(q.stem for q in PROFILE_DIR.glob("*.yaml"))})')
     cfg = yaml.safe_load(p.read_text()) or {}
-    if not isinstance(cfg, dict) or any(isinstance(v, (dict, list)) for v in cfg.values()):
-        raise ValueError(f'{p}: a profile is a flat mapping of parameter names to scalar values')
+    flat = lambda v: not isinstance(v, (dict, list)) or (isinstance(v, list) and not any(isinstance(x, (dict, list)) for x in v))
+    if not isinstance(cfg, dict) or not all(map(flat, cfg.values())):
+        raise ValueError(f'{p}: a profile is a flat mapping of parameter names to values or lists of values')
     base = cfg.pop('extends', None)
     if base is not None:
         if Path(str(base)).stem == p.stem: raise ValueError(f'{p}: a profile cannot extend itself')
@@ -44,7 +47,7 @@ STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus 
           dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report',
                needs=['baselines', 'speech', 'visual']),
           dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation',
-               needs=['speech', 'visual'], cost=100)]   # beside evaluation: the pipeline refreshes README.md when both are done
+               needs=['speech', 'visual'], cost=5, arms=True)]   # the pipeline runs its arms first (ablation_jobs); README refreshed at the end
 
 def nbs_dir()->Path:
     "The notebooks folder of the source checkout (the pipeline runs the notebooks themselves)."
@@ -79,9 +82,11 @@ def run_stage(stage:dict, # a registry entry
               rank:int=0, # process rank under torchrun (other ranks keep their executed copy apart)
              )->float: # seconds taken
     "Execute one stage notebook with papermill into `run/notebooks/`."
-    src, dst = nbs/stage['notebook'], run/'notebooks'/(f'rank{rank}/' if rank else '')/stage['notebook']
+    run = RunDir(run); src, dst = Path(nbs)/stage['notebook'], run.notebooks(rank)/stage['notebook']
     dst.parent.mkdir(parents=True, exist_ok=True); t0 = time.time()
-    try: pm.execute_notebook(str(src), str(dst), parameters=params, progress_bar=False, log_output=False, cwd=str(run))
+    try: pm.execute_notebook(str(src), str(dst), parameters=params, progress_bar=False, log_output=False,   # the kernel starts in the run
+                             resources={'metadata': {'path': str(run.path)}})   # directory; papermill's `cwd` would chdir this process, which
+                                                                                # stages running side by side in threads must not do
     except PapermillExecutionError as e:
         idx, first = _source_cell(dst, e.cell_index)
         raise StageError(f"stage '{stage['name']}' failed in notebook {stage['notebook']}, cell {idx} ({first!r}): "
@@ -95,11 +100,11 @@ def _source_cell(executed, idx:int)->tuple[int, str]:
     shift = sum('injected-parameters' in tags(c) for c in cells[:idx])
     return idx - shift, ''.join(cells[idx]['source']).strip().split('\n')[0][:60]
 
-def merge_metrics(run:Path)->dict:
+def merge_metrics(run)->dict:
     "Merge `metrics/*.json` (flat model/metric → number) into `metrics.json`."
-    out = {}
-    for f in sorted((run/'metrics').glob('*.json')): out.update(json.loads(f.read_text()))
-    atomic_write(run/'metrics.json', lambda p: Path(p).write_text(json.dumps(out, indent=1, sort_keys=True)))
+    run = RunDir(run); out = {}
+    for f in sorted(run.metrics('x').parent.glob('*.json')): out.update(json.loads(f.read_text()))
+    atomic_write(run.merged_metrics, lambda p: Path(p).write_text(json.dumps(out, indent=1, sort_keys=True)))
     return out
 
 # %% ../nbs/10_pipeline.ipynb #18ea3629
@@ -123,46 +128,93 @@ def threads_per_stage(jobs:int):
     finally:
         if mine: os.environ.pop('OMP_NUM_THREADS', None)                # a later jobs=1 run gets every core again
 
+# %% ../nbs/10_pipeline.ipynb #c0ef92d9
+_IGNORED = ('out', 'reuse', 'models', 'tracker')                      # parameters that do not change an arm's numbers
+
+def _same_job(nb:Path, arm_params:dict, main_params:dict)->bool:
+    "Whether an arm's parameters, notebook defaults filled in, equal the main run's: then it is the same job, already done."
+    eff = lambda p: {k: v for k, v in effective_params(nb, p).items() if k not in _IGNORED}
+    return eff(arm_params) == eff(main_params)
+
+def ablation_jobs(run, # the main run directory
+                  cfg:dict, # the resolved configuration (its `ablations` and `ablation_scope`, else the ablations notebook's defaults)
+                  registry:list, # the stages; the one with `arms=True` declares `ablations` and `ablation_scope`
+                  nbs:Path, # the stage notebooks
+                  keys:dict, # the stages' keys (`stage_keys`): an arm re-runs when its stage's key changes
+                  ablations:dict|None=None, # the ablation registry (default `avemo.stages.ABLATIONS`)
+                 )->tuple[list, list]: # (jobs to run, every arm for `run.arms`)
+    """Expand the `ablations` parameter into jobs. An arm is its stage with the main run's configuration and the arm's overrides, in a
+    run directory of its own (`run.arm(ablation, label)`). Arms that name a model the main run trains, or equal the main run, read the main run."""
+    run, ablations = RunDir(run), ablations or ABLATIONS
+    abl_nb = nbs/next(s for s in registry if s.get('arms'))['notebook']
+    p = effective_params(abl_nb, stage_params(abl_nb, cfg)); names, scope = as_list(p['ablations']), p['ablation_scope']
+    stages, jobs, arms = {s['name']: s for s in registry}, [], []
+    for name in names:
+        arm_set = ablation_arms(name, scope, ablations); a = ablations[name]
+        nb = nbs/stages[a['stage']]['notebook']; main = stage_params(nb, cfg)
+        for label, arm in arm_set.items():
+            if isinstance(arm, str) or _same_job(nb, stage_params(nb, {**cfg, **arm}), main):
+                arms.append(dict(ablation=name, arm=label, model=arm if isinstance(arm, str) else a['model'], run_dir=str(run.path))); continue
+            d = run.arm(name, label); reuse = str(run.path) if scope == 'finetune' or 'full' not in a else ''
+            params = stage_params(nb, {**cfg, **arm, 'out': str(d.path), 'reuse': reuse, 'models': [a['model']]})
+            jobs.append(dict(stages[a['stage']], name=f'{name}/{label}', stage=a['stage'], needs=[a['stage']], cost=20, arms=False, run=d, main=run,
+                             params=params, key=_hash(dict(key=stage_key(nb, params), upstream=keys[a['stage']]))))
+            arms.append(dict(ablation=name, arm=label, model=a['model'], run_dir=str(d.path)))
+    return jobs, arms
+
+# %% ../nbs/10_pipeline.ipynb #95549f72
+def _jobs(registry:list, names:list, cfg:dict, run:RunDir, nbs:Path, rank:int, ablations)->list:
+    "The stages to run as jobs (run directory, parameters, key), the ablation arms before the stage that reads them."
+    keys = stage_keys(registry, cfg, nbs)
+    todo = [dict(s, run=run, params=stage_params(nbs/s['notebook'], cfg), key=keys[s['name']]) for s in registry if s['name'] in names]
+    for t in [t for t in todo if t.get('arms')]:
+        arm_jobs, arms = ablation_jobs(run, cfg, registry, nbs, keys, ablations)
+        if rank == 0: write_json(run.arms, arms)
+        t.update(needs=t.get('needs', []) + [j['name'] for j in arm_jobs], key=_hash(dict(key=t['key'], arms=[j['key'] for j in arm_jobs])))
+        todo = arm_jobs + todo
+    return todo
+
 def run_pipeline(profile:str='demo', # profile name or YAML path
                  data_root:str='', # folder with the real corpora; empty: the embedded demo corpus
                  out:str='', # run directory (default reports/<profile>)
-                 stages:str='', # comma-separated stage names (default: all)
+                 stages:str|list='', # stage names (a list or comma-separated; default: all)
                  overrides:dict|None=None, # further parameter values, as from `--name value`
                  force:bool=False, # re-run stages that are already complete
                  registry:list|None=None, # stage list (default STAGES)
                  nbs:str|None=None, # notebooks folder (default: the checkout's nbs/)
+                 rank:int=0, # this process's rank under torchrun (the CLI passes RANK); only rank 0 writes markers and metrics
+                 world_size:int=1, # processes under torchrun (the CLI passes WORLD_SIZE); above 1, stages run one at a time
+                 ablations:dict|None=None, # ablation registry (default `avemo.stages.ABLATIONS`)
                 )->dict: # the merged metrics
-    """Run the stage notebooks, each after the stages it `needs`, skipping stages already completed with the same parameters, notebook
-    and upstream results. With `jobs` > 1 (profile key or `--jobs`), independent stages run side by side (one process each)."""
+    """Run the stage notebooks and the ablation arms, each after what it `needs`, skipping those already completed with the same parameters,
+    notebook and upstream results. With `jobs` > 1 (profile key or `--jobs`), independent jobs run side by side (one process each)."""
     registry, nbs = registry or STAGES, Path(nbs) if nbs else nbs_dir()
-    rank = int(os.environ.get('RANK', 0))    # under torchrun every rank runs the stages; only rank 0 keeps the books
-    run = Path(out or Path('reports')/Path(profile).stem).resolve(); run.mkdir(parents=True, exist_ok=True)
-    cfg = {**load_profile(profile), **(overrides or {}), 'data_root': data_root, 'out': str(run)}
-    names = [s.strip() for s in stages.split(',') if s.strip()] or [s['name'] for s in registry]
+    run = RunDir(Path(out or Path('reports')/Path(profile).stem).resolve()); run.path.mkdir(parents=True, exist_ok=True)
+    cfg = {**load_profile(profile), **(overrides or {}), 'data_root': data_root, 'out': str(run.path)}
+    names = as_list(stages) or [s['name'] for s in registry]
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
-    jobs = 1 if int(os.environ.get('WORLD_SIZE', 1)) > 1 else max(1, int(cfg.get('jobs', 1)))   # DDP ranks run stages in lockstep
-    if rank == 0: atomic_write(run/'config.json', lambda p: Path(p).write_text(json.dumps(dict(profile=profile, stages=names, **cfg), indent=1, default=str)))
-    todo = [s for s in registry if s['name'] in names]
-    pos = {s['name']: i for i, s in enumerate(todo, 1)}; tag = lambda st: f"[{pos[st['name']]}/{len(todo)}] {st['name']}"
-    keys = stage_keys(registry, cfg, nbs)
-    def launch(st):
-        params = stage_params(nbs/st['notebook'], cfg); marker = run/'stages'/f"{st['name']}.json"; key = keys[st['name']]
-        if marker.exists() and json.loads(marker.read_text()).get('hash') == key and not force:
-            print(f"{tag(st)}: already complete with this config, skipped", flush=True); return
-        print(f"{tag(st)}: {st.get('about', '')} ({st['notebook']}) ...", flush=True)
-        t0 = time.time(); dt = run_stage(st, params, run, nbs, rank)
+    jobs = 1 if world_size > 1 else max(1, int(cfg.get('jobs', 1)))      # DDP ranks run stages in lockstep
+    if rank == 0: write_json(run.config, dict(profile=profile, stages=names, **cfg))
+    todo = _jobs(registry, names, cfg, run, nbs, rank, ablations)
+    main = [t['name'] for t in todo if 'main' not in t]
+    tag = lambda j: f"[{main.index(j['name']) + 1}/{len(main)}] {j['name']}" if j['name'] in main else f"[arm] {j['name']}"
+    def launch(j):
+        marker = j['run'].marker(j.get('stage', j['name']))
+        if read_json(marker, {}).get('hash') == j['key'] and not force:
+            print(f"{tag(j)}: already complete with this config, skipped", flush=True); return
+        print(f"{tag(j)}: {j.get('about', '')} ({j['notebook']}) ...", flush=True)
+        if 'main' in j: j['run'].link_inputs(j['main'])                   # an arm reads the main run's processed data
+        t0 = time.time(); dt = run_stage(j, j['params'], j['run'], nbs, rank)
         if rank: return
-        atomic_write(marker, lambda p: Path(p).write_text(json.dumps(dict(hash=key, stage_key=stage_key(nbs/st['notebook'], params),
-                     params=params, seconds=round(dt, 1), started=round(t0, 1), finished=round(time.time(), 1)), default=str)))
-        print(f"{tag(st)}: done in {dt:.0f} s", flush=True)
+        write_json(marker, dict(hash=j['key'], stage_key=stage_key(nbs/j['notebook'], j['params']), params=j['params'],
+                                seconds=round(dt, 1), started=round(t0, 1), finished=round(time.time(), 1)))
+        print(f"{tag(j)}: done in {dt:.0f} s", flush=True)
     with threads_per_stage(jobs): _run_graph(todo, launch, jobs)
     if rank: return {}
     metrics = merge_metrics(run)
-    if (run/'README.md').exists():                                        # refresh its time table with every stage's marker
-        from avemo.evaluation import write_run_readme
-        write_run_readme(run)
-    print(f'run directory: {run}')
+    if run.readme.exists(): write_run_readme(run.path)                    # refresh its time table with every stage's marker
+    print(f'run directory: {run.path}')
     return metrics
 
 def _run_graph(todo:list, launch, jobs:int):

@@ -10,11 +10,12 @@ from torch import Tensor
 import torchaudio
 from .augment import RandomAugment, two_views
 from .losses import NegativeCosineSimilarity, InfoNCE
+from .core import mlp
 
 # %% auto #0
-__all__ = ['THESIS_SPEECH', 'DEMO_SPEECH', 'SpeechConfig', 'ConvStack', 'SpeechEncoder', 'mlp', 'projection_head',
-           'prediction_head', 'vad_head', 'SimSiam', 'SimSiamLoss', 'PseudoLabelContrast', 'ContrastLoss', 'embed',
-           'SpeechVAD', 'speech_vad', 'speech_diagnostics', 'log_diagnostics', 'kept_diagnostics']
+__all__ = ['THESIS_SPEECH', 'DEMO_SPEECH', 'SpeechConfig', 'ConvStack', 'SpeechEncoder', 'projection_head', 'prediction_head',
+           'vad_head', 'SimSiam', 'SimSiamLoss', 'PseudoLabelContrast', 'ContrastLoss', 'embed', 'SpeechVAD',
+           'speech_vad', 'speech_diagnostics', 'log_diagnostics', 'kept_diagnostics']
 
 # %% ../nbs/04_speech.ipynb #bd1497a2
 @dataclass
@@ -94,13 +95,6 @@ class SpeechEncoder(nn.Module):
         return y.sum(1) / n[:, None]
 
 # %% ../nbs/04_speech.ipynb #e9782d79
-def mlp(blocks:list[tuple])->nn.Sequential:
-    "An MLP from `(in, out, batchnorm, activation)` block specs."
-    layers = []
-    for i, o, bn, act in blocks:
-        layers += [nn.Linear(i, o, bias=not bn)] + ([nn.BatchNorm1d(o)] if bn else []) + ([act()] if act else [])
-    return nn.Sequential(*layers)
-
 def projection_head(cfg:SpeechConfig)->nn.Sequential:
     "f_s: dim → proj → proj → proj, BN + ReLU on all but the last layer."
     return mlp([(cfg.dim, cfg.proj, True, nn.ReLU), (cfg.proj, cfg.proj, True, nn.ReLU), (cfg.proj, cfg.proj, False, None)])
@@ -109,10 +103,13 @@ def prediction_head(cfg:SpeechConfig)->nn.Sequential:
     "g_s: the proj → pred_hidden → proj bottleneck."
     return mlp([(cfg.proj, cfg.pred_hidden, True, nn.ReLU), (cfg.pred_hidden, cfg.proj, False, None)])
 
-def vad_head(dim:int, hidden=(256, 128, 64))->nn.Sequential:
-    "The fine-tuning head: four fully connected layers to (V, A, D), tanh onto [-1, 1] (§4.1.5)."
+def vad_head(dim:int, hidden=(256, 128, 64),
+             outputs:int=3, # the task's outputs (`Task.outputs`): 3 for (V, A, D)
+             squash:bool=True, # tanh onto [-1, 1] (regression); False gives logits (classification)
+            )->nn.Sequential:
+    "The fine-tuning head: four fully connected layers to (V, A, D), tanh onto [-1, 1] (§4.1.5); or to a task's `outputs`."
     dims = [dim, *hidden]
-    return nn.Sequential(mlp([(i, o, False, nn.ReLU) for i, o in zip(dims, dims[1:])] + [(dims[-1], 3, False, nn.Tanh)]))
+    return nn.Sequential(mlp([(i, o, False, nn.ReLU) for i, o in zip(dims, dims[1:])] + [(dims[-1], outputs, False, nn.Tanh if squash else None)]))
 
 # %% ../nbs/04_speech.ipynb #671f5777
 def _views(wave:Tensor, augment:RandomAugment|None)->tuple[Tensor, Tensor]:

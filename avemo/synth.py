@@ -16,7 +16,7 @@ from .data import TEDLIUM_RELEASES, RAVDESS_EMOTIONS, atomic_write, importable
 __all__ = ['CATEGORY_VAD', 'CATEGORY_P', 'RAVDESS_VAD', 'LEXICON', 'SR', 'SEG', 'DEMO_CORPORA', 'DEMO_VERSION', 'sample_state',
            'to_rating', 'sample_category', 'make_text', 'Speaker', 'random_speaker', 'synth_voice', 'face_landmarks',
            'Pose', 'random_pose', 'place', 'render_face', 'latent_cues', 'demo_latents', 'write_iemocap',
-           'write_tedlium', 'write_facesynthetics', 'write_mp4', 'write_ravdess', 'make_demo_corpus']
+           'write_tedlium', 'write_facesynthetics', 'write_mp4', 'write_ravdess', 'make_demo_corpus', 'tiny_run']
 
 # %% ../nbs/00a_synth.ipynb #393dd783
 CATEGORY_VAD = dict(neu=(0., -0.1, 0.), hap=(0.6, 0.2, 0.1), exc=(0.5, 0.55, 0.3), sad=(-0.55, -0.45, -0.35),
@@ -469,3 +469,28 @@ def make_demo_corpus(out, # folder for the four corpora
             write[c](); have = [h for h in DEMO_CORPORA if h in have or h == c]
             atomic_write(sf_, lambda p: Path(p).write_text(json.dumps(dict(stamp, corpora=have))))
     return {c: roots[c] for c in DEMO_CORPORA if c in have}
+
+# %% ../nbs/00a_synth.ipynb #8bc8f336
+def tiny_run(path=None, # run directory (default: a new temporary folder)
+             seed:int=0, # corpus seed
+             corpora=('iemocap', 'tedlium', 'facesynthetics'), # which corpora to write and prepare
+             face_size:int=64, # IEMOCAP face-crop and FaceSynthetics image side (pixels)
+            ):
+    "A run directory after a tiny prepare stage (the fixture of the stage tests): corpus, processed arrays and `data.json`."
+    import tempfile
+    from avemo.core import RunDir, write_json
+    from avemo.data import iemocap_manifest, tedlium_manifest, facesynthetics_manifest
+    from avemo.preprocess import preprocess_iemocap, preprocess_tedlium, preprocess_facesynthetics
+    run = RunDir(path or tempfile.mkdtemp(prefix='avemo_tiny_')); c, roots = run.corpus, {}
+    if 'iemocap' in corpora:
+        roots['iemocap'] = write_iemocap(c, seed=seed, n_dialogs=1)
+        preprocess_iemocap(iemocap_manifest(roots['iemocap']), run.processed('iemocap'), face_size=face_size, max_frames=3)
+    if 'tedlium' in corpora:
+        write_tedlium(c, seed=seed, n_talks=4, n_segments=6); roots['tedlium'] = c
+        preprocess_tedlium(tedlium_manifest(c), run.processed('tedlium'))
+    if 'facesynthetics' in corpora:
+        roots['facesynthetics'] = write_facesynthetics(c, seed=seed, n_images=48, size=face_size)
+        preprocess_facesynthetics(facesynthetics_manifest(roots['facesynthetics']), run.processed('facesynthetics'), image_size=face_size)
+    write_json(run.data_file, dict(source='tiny demo corpus (stage test)',
+                                   corpora={k: dict(root=str(Path(v).resolve()), processed=str(run.processed(k).resolve())) for k, v in roots.items()}))
+    return run

@@ -184,14 +184,16 @@ class SpeakerGatedLSTM(nn.Module):
     def __init__(self, dim:int, hidden:int=128, bi_hidden:int=128, bi_layers:int=4, dropout:float=0.1,
                  input_dropout:float=0., # dropout on the normalised crop embeddings
                  active_gate:float=2., # initial gate logit of the active speaker's branch (minus it for the dormant one's)
-                 skip:bool=False): # also feed the head the utterance's mean crop embedding, as given (not in the thesis; see below)
+                 skip:bool=False, # also feed the head the utterance's mean crop embedding, as given (not in the thesis; see below)
+                 outputs:int=3, # the task's outputs (`Task.outputs`)
+                 squash:bool=True): # tanh onto [-1, 1] (regression); False gives logits (classification)
         super().__init__(); self.skip = skip
         self.norm, self.drop = nn.LayerNorm(dim), nn.Dropout(input_dropout)  # frozen-encoder embeddings come at any scale
         self.branches = nn.ModuleList(nn.LSTM(dim, hidden, batch_first=True) for _ in range(3))
         g = active_gate                                                    # rows: active speaker F / M; columns: F, M, joint branch
         self.gates = nn.Parameter(torch.tensor([[g, -g, 0.], [-g, g, 0.]]))
         self.bilstm = nn.LSTM(hidden, bi_hidden, bi_layers, batch_first=True, bidirectional=True, dropout=dropout if bi_layers > 1 else 0.)
-        self.head = mlp([(2 * bi_hidden + (dim if skip else 0), 64, False, nn.ReLU), (64, 3, False, nn.Tanh)])
+        self.head = mlp([(2 * bi_hidden + (dim if skip else 0), 64, False, nn.ReLU), (64, outputs, False, nn.Tanh if squash else None)])
     def forward(self, batch:dict)->dict:
         seqs = [(self.drop(self.norm(batch[k])), batch[f'{k}_len']) for k in ('f', 'm', 'joint')]
         outs = [_forward_lstm(l, x, n) for l, (x, n) in zip(self.branches, seqs)]          # the BiLSTM below needs packing

@@ -27,6 +27,33 @@ def test_stage_notebooks_have_one_parameters_cell():
         is_stage = not any(''.join(c['source']).startswith('#| default_exp') for c in cells)
         if is_stage and nb.name != 'index.ipynb': assert n == 1, f'{nb.name}: a stage notebook needs exactly one parameters cell'
 
+STAGE_NBS = [nb for nb in NBS if nb.name != 'index.ipynb' and not any(''.join(c['source']).startswith('#| default_exp')
+                                                                      for c in json.loads(nb.read_text())['cells'])]
+
+def _code(nb)->list[str]:
+    "The non-empty, non-comment lines of a notebook's code cells other than its parameters cell."
+    cells = [c for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'code' and 'parameters' not in c.get('metadata', {}).get('tags', [])]
+    return [l for c in cells for l in ''.join(c['source']).splitlines() if l.strip() and not l.strip().startswith('#')]
+
+def test_stage_notebooks_are_thin():
+    "A stage notebook calls its stage function and checks what came back: no functions, no loops, under 150 lines all together."
+    assert len(STAGE_NBS) >= 6
+    for nb in STAGE_NBS:
+        bad = [l for l in _code(nb) if l.lstrip().startswith(('def ', 'for ', 'while ', 'class '))]
+        assert not bad, f'{nb.name} does library work: {bad}'
+    total = sum(len(_code(nb)) for nb in STAGE_NBS)
+    assert total < 150, f'stage notebooks hold {total} lines of non-parameter code'
+
+def test_import_direction():
+    "No library module imports the pipeline (the CLI, its entry point, does), and the stages do not spell run-directory paths."
+    import re
+    for py in (ROOT/'avemo').glob('*.py'):
+        if py.name in ('pipeline.py', 'cli.py', '_modidx.py'): continue
+        assert not re.search(r'from (\.|avemo\.)pipeline import|import avemo\.pipeline', py.read_text()), f'{py.name} imports the pipeline'
+    src = (ROOT/'avemo/stages.py').read_text() + ''.join(''.join(l) for nb in STAGE_NBS for l in _code(nb))
+    spelled = re.findall(r"['\"](?:models|tables|figures|metrics|processed|stages|data\.json|config\.json)['\"/]", src)
+    assert not spelled, f'run-directory paths spelled in stage code (use RunDir): {spelled}'
+
 def test_settings_pins():
     cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
     req = cfg['DEFAULT']['requirements'].split(); dev = cfg['DEFAULT']['dev_requirements'].split()
