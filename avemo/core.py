@@ -10,8 +10,8 @@ import numpy as np, pandas as pd
 import torch.nn as nn
 
 # %% auto #0
-__all__ = ['VAD', 'RUN_LAYOUT', 'EMBEDDINGS', 'atomic_write', 'write_json', 'read_json', 'mlp', 'md_table', 'as_list', 'slug',
-           'RunDir']
+__all__ = ['VAD', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', 'atomic_write', 'write_json', 'read_json', 'mlp', 'md_table',
+           'as_list', 'slug', 'RunDir', 'load_profile']
 
 # %% ../nbs/00_core.ipynb #80bca740
 VAD = ('valence', 'arousal', 'dominance')   # the three continuous dimensions, in the order every (N, 3) array uses
@@ -145,3 +145,24 @@ class RunDir:
         if not (self.processed().exists() or self.processed().is_symlink()): self.processed().symlink_to(os.path.relpath(main.processed(), self.path))
         if main.data_file.exists(): atomic_write(self.data_file, lambda p: Path(p).write_text(main.data_file.read_text()))
         return self
+
+# %% ../nbs/00_core.ipynb #f6a45eaf
+import yaml, avemo
+
+PROFILE_DIR = Path(avemo.__file__).parent/'profiles'   # the built-in profiles (demo, demo-long, thesis)
+
+def load_profile(profile:str='demo', # a profile name in avemo/profiles, or a path to a YAML file
+                )->dict: # flat mapping of parameter names to values
+    "Read a profile: a flat YAML mapping of stage parameters (values or lists); `extends: <profile>` starts from another profile's values."
+    p = Path(profile)
+    if not p.suffix: p = PROFILE_DIR/f'{profile}.yaml'
+    if not p.is_file(): raise FileNotFoundError(f'profile {profile!r} not found (built in: {sorted(q.stem for q in PROFILE_DIR.glob("*.yaml"))})')
+    cfg = yaml.safe_load(p.read_text()) or {}
+    flat = lambda v: not isinstance(v, (dict, list)) or (isinstance(v, list) and not any(isinstance(x, (dict, list)) for x in v))
+    if not isinstance(cfg, dict) or not all(map(flat, cfg.values())):
+        raise ValueError(f'{p}: a profile is a flat mapping of parameter names to values or lists of values')
+    base = cfg.pop('extends', None)
+    if base is not None:
+        if Path(str(base)).stem == p.stem: raise ValueError(f'{p}: a profile cannot extend itself')
+        cfg = {**load_profile(str(base) if Path(str(base)).suffix else base), **cfg}
+    return cfg

@@ -13,12 +13,12 @@ from .core import VAD, md_table
 from .losses import ccc_report, CCCLoss
 from .learner import fit, TrainConfig
 from .datasets import AudioClips, pad_collate
+from .datasets import EmbeddingVAD
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'holdout_dialogs', 'loso_split', 'CCCObjective', 'vad_collect', 'vad_metrics', 'Task', 'VADTask',
-           'FoldFit', 'CVResult', 'cross_validate', 'write_cv_report', 'mean_baseline', 'predict_dataset',
-           'fit_dataset_fold', 'fit_vad_fold', 'EmbeddingVAD', 'HeadOnEmbeddings', 'fold_standardize', 'fit_head_fold',
-           'ids_hash', 'cached_embeddings']
+           'FoldFit', 'CVResult', 'cross_validate', 'mean_baseline', 'predict_dataset', 'fit_dataset_fold',
+           'fit_vad_fold', 'HeadOnEmbeddings', 'fold_standardize', 'fit_head_fold', 'ids_hash', 'cached_embeddings']
 
 # %% ../nbs/02c_crossval.ipynb #c7bceb9a
 PROTOCOL = ("Leave-one-session-out (LOSO) 5-fold cross-validation on IEMOCAP: each fold trains on four sessions and tests on the "
@@ -135,25 +135,6 @@ def cross_validate(df:pd.DataFrame, # manifest with fold, dialog, utt_id and the
     return CVResult(name, pd.DataFrame(rows), pd.concat(preds, ignore_index=True), pd.concat(vals, ignore_index=True) if vals else None,
                     tuple(task.score_names))
 
-# %% ../nbs/02c_crossval.ipynb #52547f26
-def write_cv_report(results:list, # CVResult of each model
-                    tables, # folder for the CSV and Markdown tables
-                    name:str, # report name: `<name>.md`, `<name>_summary.csv`
-                    header:str='', # the data line printed under the protocol (data source, subset, labeller, …)
-                   )->pd.DataFrame: # models × (ccc_<dim>, ccc_<dim>_std)
-    "Print and save a stage's LOSO results: per-fold and prediction CSVs per model, a summary CSV, and one Markdown report with the protocol."
-    tables = Path(tables); tables.mkdir(parents=True, exist_ok=True); md = []
-    print(PROTOCOL, f'\n{header}\n')
-    for r in results:
-        t = r.table(); t.to_csv(tables/f'{r.name}_folds.csv', index=False); r.predictions.to_csv(tables/f'{r.name}_predictions.csv', index=False)
-        if r.val_predictions is not None: r.val_predictions.to_csv(tables/f'{r.name}_val_predictions.csv', index=False)
-        md.append(f'### {r.name}\n\n' + md_table(t)); print(r.name); print(t.to_string(index=False), '\n')
-    summary = pd.DataFrame({r.name: {k.split('/')[1]: v for k, v in r.metrics().items()} for r in results}).T
-    summary.to_csv(tables/f'{name}_summary.csv')
-    (tables/f'{name}.md').write_text(f'{PROTOCOL}\n\n{header}\n\n' + md_table(summary.reset_index().rename(columns={'index': 'model'}))
-                                     + '\n' + '\n'.join(md))
-    return summary
-
 # %% ../nbs/02c_crossval.ipynb #2073760c
 def mean_baseline(train:pd.DataFrame, val, test:pd.DataFrame, fold=None)->np.ndarray:
     "Predict the training sessions' mean valence, arousal and dominance for every test item."
@@ -196,12 +177,6 @@ def fit_vad_fold(make_model, # () -> a fresh model wrapper (batch -> dict(pred=(
     return fit_dataset_fold(make_model, ds(train, True), ds(val), ds(test), cfg, run_dir, pad_collate, weights, tracker, resume, with_val)
 
 # %% ../nbs/02c_crossval.ipynb #3cce6f26
-class EmbeddingVAD(torch.utils.data.Dataset):
-    "Cached embeddings with their targets (`Task.targets`)."
-    def __init__(self, x:torch.Tensor, y:torch.Tensor): self.x, self.y = x.float(), y.float()
-    def __len__(self): return len(self.x)
-    def __getitem__(self, i): return dict(x=self.x[i], y=self.y[i])
-
 class HeadOnEmbeddings(nn.Module):
     "Wraps a head so the engine can train it on `EmbeddingVAD` batches."
     def __init__(self, head:nn.Module): super().__init__(); self.head = head

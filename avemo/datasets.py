@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .data import load_manifest
+from torch import Tensor
 from .core import VAD
 
 # %% auto #0
-__all__ = ['VAD_COLS', 'AudioClips', 'pad_collate']
+__all__ = ['VAD_COLS', 'AudioClips', 'pad_collate', 'FaceImages', 'UtteranceFaces', 'collate_faces', 'EmbeddingVAD', 'FusionData',
+           'collate_fusion']
 
 # %% ../nbs/01b_datasets.ipynb #5151e410
 VAD_COLS = list(VAD)   # the manifest's target columns
@@ -53,3 +55,80 @@ def pad_collate(items:list[dict])->dict:
     for k in ('y', 'label'):
         if k in items[0]: out[k] = torch.stack([it[k] for it in items])
     return out
+
+# %% ../nbs/01b_datasets.ipynb #28f9a2fb
+class FaceImages(torch.utils.data.Dataset):
+    "FaceSynthetics images from `images.csv` shards; `mode='mcl'` gives three views, `'landmarks'` an augmented image and its landmarks."
+    def __init__(self, df:pd.DataFrame, root, mode:str='mcl', augment:bool=True):
+        from avemo.visual import MCLViews, full_aug              # the face augmentation d_v (05_visual), imported when needed
+        self.df, self.root, self.mode = df.reset_index(drop=True), Path(root), mode
+        self.views, self.full = MCLViews(), (full_aug() if augment else None)
+        self._cache = {}
+    def _arr(self, rel):
+        if rel not in self._cache: self._cache[rel] = np.load(self.root/rel, mmap_mode='r')
+        return self._cache[rel]
+    def __len__(self): return len(self.df)
+    def __getitem__(self, i):
+        from torchvision import tv_tensors
+        from avemo.visual import to_image
+        r = self.df.iloc[i]; img = to_image(self._arr(r['images_npy'])[int(r['index'])])
+        if self.mode == 'mcl': return self.views(img)
+        kp = tv_tensors.KeyPoints(torch.from_numpy(np.array(self._arr(r['landmarks_npy'])[int(r['index'])])), canvas_size=img.shape[-2:])
+        if self.full is not None: img, kp = self.full(img, kp)
+        return dict(image=img.as_subclass(torch.Tensor), landmarks=kp.as_subclass(torch.Tensor).float())
+
+class UtteranceFaces(torch.utils.data.Dataset):
+    "Per utterance: the crop embeddings of the female and male speaker, both in time order (joint), and who is active."
+    def __init__(self, utts:pd.DataFrame, frames:pd.DataFrame, emb:Tensor, dim:int):
+        frames = frames.reset_index(drop=True); self.utts, self.dim = utts.reset_index(drop=True), dim
+        by = {u: g.sort_values('time') for u, g in frames.groupby('utt_id')}
+        self.items = []
+        for r in self.utts.itertuples():
+            g = by.get(r.utt_id, frames.iloc[:0]); f, m = g[g.speaker.str.endswith('F')], g[g.speaker.str.endswith('M')]
+            self.items.append((emb[f.index.to_numpy()], emb[m.index.to_numpy()], emb[g.index.to_numpy()], r.speaker.endswith('M'),
+                               torch.tensor([r.valence, r.arousal, r.dominance], dtype=torch.float32)))
+    def __len__(self): return len(self.items)
+    def __getitem__(self, i):
+        f, m, j, act, y = self.items[i]
+        z = torch.zeros(1, self.dim)
+        return dict(f=f if len(f) else z, m=m if len(m) else z, joint=j if len(j) else z, active_m=torch.tensor(int(act)), y=y)
+
+def collate_faces(items:list[dict])->dict:
+    "Pad the three sequences of each utterance and keep their lengths."
+    out = {}
+    for k in ('f', 'm', 'joint'):
+        L = torch.tensor([len(it[k]) for it in items]); x = torch.zeros(len(items), int(L.max()), items[0][k].shape[1])
+        for i, it in enumerate(items): x[i, :len(it[k])] = it[k]
+        out[k], out[f'{k}_len'] = x, L
+    out['active_m'] = torch.stack([it['active_m'] for it in items]); out['y'] = torch.stack([it['y'] for it in items])
+    return out
+
+# %% ../nbs/01b_datasets.ipynb #622e42cb
+class EmbeddingVAD(torch.utils.data.Dataset):
+    "Cached embeddings with their targets (`Task.targets`)."
+    def __init__(self, x:torch.Tensor, y:torch.Tensor): self.x, self.y = x.float(), y.float()
+    def __len__(self): return len(self.x)
+    def __getitem__(self, i): return dict(x=self.x[i], y=self.y[i])
+
+class FusionData(torch.utils.data.Dataset):
+    "Per utterance: its speech embedding, the embeddings of all its face crops (time order) with their roles, and the targets."
+    def __init__(self, utts:pd.DataFrame, speech:torch.Tensor, speech_index:dict, frames:pd.DataFrame, crops:torch.Tensor):
+        frames = frames.reset_index(drop=True); by = {u: g.sort_values('time') for u, g in frames.groupby('utt_id')}
+        self.items = []
+        for r in utts.itertuples():
+            g = by.get(r.utt_id, frames.iloc[:0])
+            self.items.append((speech[speech_index[r.utt_id]], crops[g.index.to_numpy()], torch.tensor(g.active.to_numpy(bool), dtype=torch.long),
+                               torch.tensor([r.valence, r.arousal, r.dominance], dtype=torch.float32)))
+        self.dim = crops.shape[1]
+    def __len__(self): return len(self.items)
+    def __getitem__(self, i):
+        s, v, role, y = self.items[i]
+        return dict(speech=s, faces=v, role=role, y=y)
+
+def collate_fusion(items:list)->dict:
+    "Pad the face sequences; `face_mask` marks real crops."
+    T, B, D = max(1, max(len(it['faces']) for it in items)), len(items), items[0]['faces'].shape[1]   # faces: (n_crops, D), n_crops may be 0
+    faces, role, mask = torch.zeros(B, T, D), torch.zeros(B, T, dtype=torch.long), torch.zeros(B, T, dtype=torch.bool)
+    for i, it in enumerate(items):
+        n = len(it['faces']); faces[i, :n], role[i, :n], mask[i, :n] = it['faces'], it['role'], True
+    return dict(speech=torch.stack([it['speech'] for it in items]), faces=faces, role=role, face_mask=mask, y=torch.stack([it['y'] for it in items]))

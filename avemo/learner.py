@@ -16,8 +16,8 @@ from .data import atomic_write
 from .tracking import Tracker, JsonlTracker
 
 # %% auto #0
-__all__ = ['THESIS', 'TrainConfig', 'thesis_config', 'make_optimizer', 'lr_factor', 'make_scheduler', 'freeze', 'save_weights',
-           'load_weights', 'save_checkpoint', 'load_checkpoint', 'FitResult', 'process_info', 'fit']
+__all__ = ['THESIS_STAGES', 'TrainConfig', 'thesis_config', 'make_optimizer', 'lr_factor', 'make_scheduler', 'freeze',
+           'save_weights', 'load_weights', 'save_checkpoint', 'load_checkpoint', 'FitResult', 'process_info', 'fit']
 
 # %% ../nbs/02b_learner.ipynb #554cadac
 @dataclass
@@ -54,18 +54,15 @@ class TrainConfig:
         got = {cls.ALIASES.get(k[n:], k[n:]): v for k, v in params.items() if k.startswith(prefix + '_')}
         return cls(**{**{k: v for k, v in got.items() if k in names and k not in exclude}, **fixed})
 
-THESIS = dict(  # thesis Tables 5.2 and 5.3; `frozen` says whether the encoder is frozen (the stage's model wrapper does it)
-    speech_ncl=dict(batch_size=128, grad_accum=2, lr=0.05, epochs=50, warmup_epochs=0, frozen=False),
-    speech_cl=dict(batch_size=16, grad_accum=4, lr=0.05, epochs=50, warmup_epochs=0, frozen=False),
-    speech_ft=dict(batch_size=64, grad_accum=1, lr=0.05, epochs=200, warmup_epochs=0, frozen=True),
-    visual_mcl=dict(batch_size=16, grad_accum=4, lr=0.1, epochs=100, warmup_epochs=20, frozen=False),
-    visual_landmarks=dict(batch_size=64, grad_accum=1, lr=0.05, epochs=100, warmup_epochs=0, frozen=False),
-    visual_ft=dict(batch_size=64, grad_accum=1, lr=0.05, epochs=200, warmup_epochs=0, frozen=True))
+THESIS_STAGES = dict(  # the thesis's training stages: the thesis profile's key prefix, prefixed keys that are not this field, encoder frozen?
+    speech_ncl=('ncl', (), False), speech_cl=('cl', (), False), speech_ft=('ft', (), True),
+    visual_mcl=('mcl', ('momentum',), False), visual_landmarks=('landmark', (), False), visual_ft=('vft', (), True))
 
 def thesis_config(stage:str, **overrides)->TrainConfig:
-    "The thesis's configuration for `stage`, with overrides."
-    d = {k: v for k, v in THESIS[stage].items() if k != 'frozen'}
-    return TrainConfig(**{**d, **overrides})
+    "The thesis's configuration for `stage`, read from the one place its values are written: the `thesis` profile (Tables 5.2 and 5.3)."
+    from avemo.core import load_profile
+    prefix, exclude, _ = THESIS_STAGES[stage]
+    return TrainConfig.from_prefix(load_profile('thesis'), prefix, exclude, **overrides)
 
 # %% ../nbs/02b_learner.ipynb #3315b114
 def make_optimizer(params, cfg:TrainConfig)->torch.optim.Optimizer:

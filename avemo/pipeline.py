@@ -10,31 +10,15 @@ import yaml, papermill as pm
 from papermill.exceptions import PapermillExecutionError
 import avemo
 from .core import RunDir, atomic_write, as_list, write_json, read_json
-from .evaluation import write_run_readme
+from .report import write_run_readme
 from .stages import ABLATIONS, ablation_arms
 
 # %% auto #0
-__all__ = ['PROFILE_DIR', 'STAGES', 'load_profile', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
-           'run_stage', 'merge_metrics', 'stage_keys', 'threads_per_stage', 'ablation_jobs', 'run_pipeline']
+__all__ = ['STAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key', 'run_stage', 'merge_metrics',
+           'stage_keys', 'threads_per_stage', 'ablation_jobs', 'run_pipeline']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
-PROFILE_DIR = Path(avemo.__file__).parent/'profiles'
-
-def load_profile(profile:str='demo', # a profile name in avemo/profiles, or a path to a YAML file
-                )->dict: # flat mapping of parameter names to values
-    "Read a profile: a flat YAML mapping of stage parameters (values or lists); `extends: <profile>` starts from another profile's values."
-    p = Path(profile)
-    if not p.suffix: p = PROFILE_DIR/f'{profile}.yaml'
-    if not p.is_file(): raise FileNotFoundError(f'profile {profile!r} not found (built in: {sorted(q.stem for q in PROFILE_DIR.glob("*.yaml"))})')
-    cfg = yaml.safe_load(p.read_text()) or {}
-    flat = lambda v: not isinstance(v, (dict, list)) or (isinstance(v, list) and not any(isinstance(x, (dict, list)) for x in v))
-    if not isinstance(cfg, dict) or not all(map(flat, cfg.values())):
-        raise ValueError(f'{p}: a profile is a flat mapping of parameter names to values or lists of values')
-    base = cfg.pop('extends', None)
-    if base is not None:
-        if Path(str(base)).stem == p.stem: raise ValueError(f'{p}: a profile cannot extend itself')
-        cfg = {**load_profile(str(base) if Path(str(base)).suffix else base), **cfg}
-    return cfg
+from .core import PROFILE_DIR, load_profile   # profiles are read by the pipeline and by `learner.thesis_config`
 
 # %% ../nbs/10_pipeline.ipynb #42eaf9fe
 STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus or real corpora → manifests → processed arrays'),

@@ -14,7 +14,8 @@ from .data import load_manifest, save_manifest
 from .learner import TrainConfig, fit, process_info, save_weights, load_weights
 from .tracking import make_tracker, plot_curves
 from .crossval import (PROTOCOL, cross_validate, mean_baseline, fit_vad_fold, fit_head_fold, fit_dataset_fold, holdout_dialogs,
-                            write_cv_report, cached_embeddings)
+                            cached_embeddings)
+from .report import write_cv_report
 from .probes import ridge_fold, egemaps_features, duration_features, cue_matrix, face_means, fixed_batch
 
 # %% auto #0
@@ -345,7 +346,8 @@ def _trainer(run:RunDir, diagnose, tracker, diag_every, logs:dict):
 
 def _mcl(run:RunDir, src:RunDir, reuse:bool, vcfg, images, train, diagnose, logs, p:dict, res:StageResult):
     "MCL on FaceSynthetics (§4.2.1) with the learning diagnostics, or the encoders of `src` when reusing; returns (random, MCL) encoders."
-    from avemo.visual import FaceEncoder, visual_projection, MCL, MCLLoss, FaceImages
+    from avemo.visual import FaceEncoder, visual_projection, MCL, MCLLoss
+    from avemo.datasets import FaceImages
     from avemo.speech import kept_diagnostics
     seed = p['seed']
     torch.manual_seed(seed); enc1, proj1 = FaceEncoder(vcfg), visual_projection(vcfg)
@@ -382,7 +384,8 @@ def _landmark_shapes(proc:Path, df:pd.DataFrame)->torch.Tensor:
 
 def _landmarks(run:RunDir, src:RunDir, reuse:bool, vcfg, images, mcl_encoder, train, p:dict)->tuple[dict, dict]:
     "The landmark stage (§4.2.2) with both losses from the MCL encoder; NME on held-out images against the mean shape."
-    from avemo.visual import FaceEncoder, LandmarkModel, LandmarkLoss, FaceImages, nme
+    from avemo.visual import FaceEncoder, LandmarkModel, LandmarkLoss, nme
+    from avemo.datasets import FaceImages
     seed, proc, kind_kept = p['seed'], run.processed('facesynthetics'), p['landmark_loss']
     rng = np.random.default_rng(seed); order = rng.permutation(len(images)); n_te = max(4, len(images) // 10)
     im_te, im_va, im_tr = images.iloc[order[:n_te]], images.iloc[order[n_te:2 * n_te]], images.iloc[order[2 * n_te:]]
@@ -409,7 +412,8 @@ def _landmarks(run:RunDir, src:RunDir, reuse:bool, vcfg, images, mcl_encoder, tr
 # %% ../nbs/14_stages.ipynb #1d0641a3
 def _face_fold(run:RunDir, name, emb, frames, vcfg, cfg, weights, p:dict, curves:dict):
     "A `cross_validate` fold function: crop embeddings z-scored with the training fold's statistics (then per speaker), gated LSTM + BiLSTM."
-    from avemo.visual import standardize, UtteranceFaces, collate_faces, gated_lstm
+    from avemo.visual import standardize, gated_lstm
+    from avemo.datasets import UtteranceFaces, collate_faces
     def run_fold(train_df, val_df, test_df, fold):
         d = run.fold_dir(name, fold); curves[f'{name} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
         z = standardize(emb, frames.utt_id.isin(train_df.utt_id).to_numpy(),   # z-scores with the training fold's crop statistics,
@@ -482,7 +486,8 @@ def visual_stage(run, # the run directory, after the prepare stage
                  models:list=(), # models to fine-tune (visual_random_init, visual_mcl, visual_mcl_landmarks); empty: all three
                 )->StageResult:
     "MCL on FaceSynthetics, the landmark stage (both losses), and gated LSTM + BiLSTM LOSO fine-tuning on each frozen encoder."
-    from avemo.visual import DEMO_VISUAL, THESIS_VISUAL, FaceImages, visual_diagnostics
+    from avemo.visual import DEMO_VISUAL, THESIS_VISUAL, visual_diagnostics
+    from avemo.datasets import FaceImages
     p, run = dict(locals()), RunDir(run); _need(run, ('iemocap', 'frames'), ('facesynthetics', 'images'))
     if vft_norm not in ('speaker', 'fold'): raise ValueError(f"vft_norm must be 'speaker' or 'fold', not {vft_norm!r}")
     vcfg = DEMO_VISUAL if visual_size == 'demo' else THESIS_VISUAL
@@ -521,7 +526,8 @@ def visual_stage(run, # the run directory, after the prepare stage
 # %% ../nbs/14_stages.ipynb #0cf2612f
 def _attention_fusion(run:RunDir, utts, frames, speech_model, visual_model, p:dict, alphas:list):
     "Attention fusion of the two frozen encoders' cached embeddings, trained per LOSO fold (its modality weights go into `alphas`)."
-    from avemo.evaluation import AttentionFusion, FusionData, collate_fusion
+    from avemo.fusion import AttentionFusion
+    from avemo.datasets import FusionData, collate_fusion
     s_emb = cached_embeddings(run.embeddings(speech_model), utts.utt_id.tolist())
     v_emb = cached_embeddings(run.embeddings(visual_model, 'crop'), (frames.faces_npy + ':' + frames.crop_index.astype(str)).tolist())
     s_index, seed = {u: i for i, u in enumerate(utts.utt_id)}, p['seed']
@@ -539,7 +545,8 @@ def _attention_fusion(run:RunDir, utts, frames, speech_model, visual_model, p:di
 
 def _fusion(run:RunDir, preds, vals, utts, frames, p:dict, res:StageResult)->tuple[dict, list, list]:
     "Late fusion (weights per dimension fitted on each fold's validation dialogs) and attention fusion; `fusion` is the one better on validation."
-    from avemo.evaluation import late_fusion_cv, rescore
+    from avemo.fusion import late_fusion_cv
+    from avemo.scoring import rescore
     s, v, fused, notes, alphas = p['speech_model'], p['visual_model'], {}, [], []
     if not (s in preds and v in preds and s in vals and v in vals):
         return fused, [f'Fusion skipped: {s} or {v} has no test/validation predictions in this run.'], alphas
@@ -559,7 +566,7 @@ _SUBSET_TITLES = dict(all='All utterances', **{'4way': '4-way subset (neutral, a
 
 def _subset_tables(run:RunDir, allp:dict, utts, data)->tuple[dict, dict, str]:
     "Every model rescored on all utterances and on the 4-way and 6-way subsets: per-fold CSVs, metrics, `tables/subsets.md`."
-    from avemo.evaluation import SUBSETS, rescore, subset_summary
+    from avemo.scoring import SUBSETS, rescore, subset_summary
     res = {s: [rescore(p, k, utts, s) for k, p in allp.items()] for s in SUBSETS}
     m = {}
     for s in SUBSETS:
@@ -586,7 +593,7 @@ def _ceiling_md(res_all:list)->str:
 
 def _main_table(run:RunDir, res_all:list, preds:dict, data)->tuple[str, str|None, callable]:
     "The main table, the ceiling fractions and the paired per-fold differences, to `tables/evaluation_main.md`."
-    from avemo.evaluation import subset_summary, paired_differences, PAIRS
+    from avemo.scoring import subset_summary, paired_differences, PAIRS
     md = (f'## Main table: this run, {data}\n\nLOSO 5-fold CCC, mean ± sample std over the five test sessions, all utterances. '
           'Measured in this run; literature values are in their own tables below.\n\n' + md_table(subset_summary(res_all)) + _ceiling_md(res_all))
     mean_ccc = lambda k: float(next(r for r in res_all if r.name == k).summary().loc['mean'].mean())      # LOSO mean over V, A, D
@@ -614,7 +621,7 @@ def _fusion_md(run:RunDir, res_all, fused, notes, alphas, best_single, mean_ccc)
 # %% ../nbs/14_stages.ipynb #b71e3474
 def _rq1(run:RunDir, allp:dict, speech_model, visual_model, m:dict)->str:
     "RQ1: Pearson r of each modality's LOSO predictions per dimension, to `tables/rq1.md` (and `rq1/...` metrics)."
-    from avemo.evaluation import modality_correlations, rq1_answer
+    from avemo.scoring import modality_correlations, rq1_answer
     corr = modality_correlations({k: allp[k] for k in (speech_model, visual_model, 'fusion') if k in allp})
     for name, r in corr.iterrows(): m.update({f'rq1/{name}/r_{d}': float(r[f'r_{d}']) for d in VAD})
     md = ('## RQ1: which dimension each modality carries\n\nPearson r between LOSO test predictions and ground truth, mean ± std over '
@@ -625,7 +632,8 @@ def _rq1(run:RunDir, allp:dict, speech_model, visual_model, m:dict)->str:
 
 def _literature_md(run:RunDir, res:dict, allp:dict, data)->str:
     "Tables 5.4/5.5 analogues of this run (measured), the thesis's literature tables (labelled as such), to `tables/literature.md`."
-    from avemo.evaluation import subset_summary, literature
+    from avemo.scoring import subset_summary
+    from avemo.report import literature
     pick = lambda s, names: [r for r in res[s] if r.name in names]
     t45 = pd.concat([subset_summary(pick(s, [k for k in ('speech_ncl', 'speech_ncl_cl', 'visual_mcl', 'visual_mcl_landmarks') if k in allp]))
                      .assign(model=lambda d, s=s: d.model + f' ({s})') for s in ('4way', '6way')]).sort_values('model')
@@ -640,7 +648,7 @@ def _literature_md(run:RunDir, res:dict, allp:dict, data)->str:
 
 def _evaluation_figures(run:RunDir, allp:dict, utts, speech_model, visual_model, data)->dict:
     "VA planes of the 4-way and 6-way subsets and every stage's loss curves."
-    from avemo.evaluation import plot_va_planes, plot_stage_curves
+    from avemo.report import plot_va_planes, plot_stage_curves
     panels, figs = {k: allp[k] for k in (speech_model, visual_model, 'fusion') if k in allp}, {}
     for s in ('4way', '6way'):
         _close(plot_va_planes(panels, utts, s, run.figure(f'va_{s}'), title=f'VA plane, {s} subset, LOSO test predictions ({data})'))
@@ -668,7 +676,8 @@ def evaluation_stage(run, # the run directory, after the baselines, speech and v
                      seed:int=0, # initialisation and shuffling seed
                     )->StageResult:
     "Every model on all utterances and the 4-/6-way subsets, late + attention fusion, RQ1, figures, literature tables and the run README."
-    from avemo.evaluation import load_predictions, write_run_readme
+    from avemo.scoring import load_predictions
+    from avemo.report import write_run_readme
     p, run = dict(locals()), RunDir(run); _need(run, ('iemocap', 'utterances'), ('iemocap', 'frames'))
     utts, frames = load_manifest(run.manifest('iemocap', 'utterances')), load_manifest(run.manifest('iemocap', 'frames'))
     data = run.data_source('synthetic stand-in run (stage test)')
@@ -742,7 +751,7 @@ def ablations_stage(run, # the main run directory, after the pipeline ran the ar
                     ablation_scope:str='finetune', # finetune (arms reuse the run's encoders) or full (arms re-run pre-training where an ablation asks)
                    )->StageResult:
     "The ablation tables, figure and metrics from the arms' results (the pipeline runs the arms)."
-    from avemo.evaluation import plot_ablations, write_run_readme
+    from avemo.report import plot_ablations, write_run_readme
     run, names = RunDir(run), as_list(ablations)
     unknown = set(names) - set(ABLATIONS)
     if unknown: raise ValueError(f'unknown ablations {sorted(unknown)}; choose from {list(ABLATIONS)}')

@@ -14,14 +14,13 @@ from timm.layers import HybridEmbed
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 from .losses import InfoNCE
-from .speech import mlp
+from .core import mlp
 
 # %% auto #0
 __all__ = ['THESIS_VISUAL', 'DEMO_VISUAL', 'LEFT_EYE_OUTER', 'RIGHT_EYE_OUTER', 'appearance_aug', 'full_aug', 'to_image',
            'MCLViews', 'VisualConfig', 'conv_stem', 'FaceEncoder', 'visual_projection', 'MCL', 'contrast_logits',
-           'MCLLoss', 'nme', 'LandmarkModel', 'LandmarkLoss', 'SpeakerGatedLSTM', 'gated_lstm', 'FaceImages',
-           'embed_images', 'embed_crops', 'standardize', 'UtteranceFaces', 'fixed_keyframes', 'collate_faces',
-           'visual_diagnostics']
+           'MCLLoss', 'nme', 'LandmarkModel', 'LandmarkLoss', 'SpeakerGatedLSTM', 'gated_lstm', 'embed_images',
+           'embed_crops', 'standardize', 'fixed_keyframes', 'visual_diagnostics']
 
 # %% ../nbs/05_visual.ipynb #a8d4b38d
 def appearance_aug(strength:float=1.)->v2.Compose:
@@ -217,23 +216,6 @@ class SpeakerGatedLSTM(nn.Module):
 def gated_lstm(dim:int, **kw)->SpeakerGatedLSTM: return SpeakerGatedLSTM(dim, **kw)
 
 # %% ../nbs/05_visual.ipynb #91b5447b
-class FaceImages(torch.utils.data.Dataset):
-    "FaceSynthetics images from `images.csv` shards; `mode='mcl'` gives three views, `'landmarks'` an augmented image and its landmarks."
-    def __init__(self, df:pd.DataFrame, root, mode:str='mcl', augment:bool=True):
-        self.df, self.root, self.mode = df.reset_index(drop=True), Path(root), mode
-        self.views, self.full = MCLViews(), (full_aug() if augment else None)
-        self._cache = {}
-    def _arr(self, rel):
-        if rel not in self._cache: self._cache[rel] = np.load(self.root/rel, mmap_mode='r')
-        return self._cache[rel]
-    def __len__(self): return len(self.df)
-    def __getitem__(self, i):
-        r = self.df.iloc[i]; img = to_image(self._arr(r['images_npy'])[int(r['index'])])
-        if self.mode == 'mcl': return self.views(img)
-        kp = tv_tensors.KeyPoints(torch.from_numpy(np.array(self._arr(r['landmarks_npy'])[int(r['index'])])), canvas_size=img.shape[-2:])
-        if self.full is not None: img, kp = self.full(img, kp)
-        return dict(image=img.as_subclass(torch.Tensor), landmarks=kp.as_subclass(torch.Tensor).float())
-
 @torch.no_grad()
 def embed_images(encoder:FaceEncoder, images:np.ndarray, bgr:bool=False, batch_size:int=64)->Tensor: # (N, H, W, 3) uint8 -> (N, dim)
     "Frozen-encoder embeddings of uint8 images (resized to the encoder's input when needed)."
@@ -271,22 +253,6 @@ def standardize(emb:Tensor, # (N, dim) crop embeddings
         out[i] = (x - x.mean(0)) / (x.std(0).clamp_min(1e-6) if len(x) > 1 else 1.)
     return out
 
-class UtteranceFaces(torch.utils.data.Dataset):
-    "Per utterance: the crop embeddings of the female and male speaker, both in time order (joint), and who is active."
-    def __init__(self, utts:pd.DataFrame, frames:pd.DataFrame, emb:Tensor, dim:int):
-        frames = frames.reset_index(drop=True); self.utts, self.dim = utts.reset_index(drop=True), dim
-        by = {u: g.sort_values('time') for u, g in frames.groupby('utt_id')}
-        self.items = []
-        for r in self.utts.itertuples():
-            g = by.get(r.utt_id, frames.iloc[:0]); f, m = g[g.speaker.str.endswith('F')], g[g.speaker.str.endswith('M')]
-            self.items.append((emb[f.index.to_numpy()], emb[m.index.to_numpy()], emb[g.index.to_numpy()], r.speaker.endswith('M'),
-                               torch.tensor([r.valence, r.arousal, r.dominance], dtype=torch.float32)))
-    def __len__(self): return len(self.items)
-    def __getitem__(self, i):
-        f, m, j, act, y = self.items[i]
-        z = torch.zeros(1, self.dim)
-        return dict(f=f if len(f) else z, m=m if len(m) else z, joint=j if len(j) else z, active_m=torch.tensor(int(act)), y=y)
-
 def fixed_keyframes(frames:pd.DataFrame, # the frames manifest (utt_id, time, one row per face crop)
                     k:int, # keyframes per utterance
                    )->np.ndarray: # row positions into `frames`, repeated where an utterance has fewer than k keyframes
@@ -298,16 +264,6 @@ def fixed_keyframes(frames:pd.DataFrame, # the frames manifest (utt_id, time, on
         times = np.sort(g.time.unique()); pick = times[np.linspace(0, len(times) - 1, k).round().astype(int)]
         out += [i for s in pick for i in g.index[g.time.to_numpy() == s]]
     return np.asarray(out, dtype=np.int64)
-
-def collate_faces(items:list[dict])->dict:
-    "Pad the three sequences of each utterance and keep their lengths."
-    out = {}
-    for k in ('f', 'm', 'joint'):
-        L = torch.tensor([len(it[k]) for it in items]); x = torch.zeros(len(items), int(L.max()), items[0][k].shape[1])
-        for i, it in enumerate(items): x[i, :len(it[k])] = it[k]
-        out[k], out[f'{k}_len'] = x, L
-    out['active_m'] = torch.stack([it['active_m'] for it in items]); out['y'] = torch.stack([it['y'] for it in items])
-    return out
 
 # %% ../nbs/05_visual.ipynb #3af31807
 def visual_diagnostics(encoder:FaceEncoder, # the encoder being pre-trained (or a reference one)
