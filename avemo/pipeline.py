@@ -138,12 +138,12 @@ def ablation_jobs(run, # the main run directory
         nb = nbs/stages[a['stage']]['notebook']; main = stage_params(nb, cfg)
         for label, arm in arm_set.items():
             if isinstance(arm, str) or _same_job(nb, stage_params(nb, {**cfg, **arm}), main):
-                arms.append(dict(ablation=name, arm=label, model=arm if isinstance(arm, str) else a['model'], run_dir=str(run.path))); continue
+                arms.append(dict(ablation=name, arm=label, stage=a['stage'], model=arm if isinstance(arm, str) else a['model'], run_dir=str(run.path))); continue
             d = run.arm(name, label); reuse = str(run.path) if scope == 'finetune' or 'full' not in a else ''
             params = stage_params(nb, {**cfg, **arm, 'out': str(d.path), 'reuse': reuse, 'models': [a['model']]})
             jobs.append(dict(stages[a['stage']], name=f'{name}/{label}', stage=a['stage'], needs=[a['stage']], cost=20, arms=False, run=d, main=run,
                              params=params, key=_hash(dict(key=stage_key(nb, params), upstream=keys[a['stage']]))))
-            arms.append(dict(ablation=name, arm=label, model=a['model'], run_dir=str(d.path)))
+            arms.append(dict(ablation=name, arm=label, stage=a['stage'], model=a['model'], run_dir=str(d.path)))
     return jobs, arms
 
 # %% ../nbs/10_pipeline.ipynb #95549f72

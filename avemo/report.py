@@ -109,6 +109,9 @@ def literature(table:str)->pd.DataFrame:
 def timing_table(run)->str:
     "Markdown: each stage's wall-clock seconds from its marker in `stages/`, in start order, and the run's wall clock (stages overlap with `jobs` > 1)."
     run = RunDir(run); ms = {m.stem: json.loads(m.read_text()) for m in sorted(run.marker('x').parent.glob('*.json'))}
+    for a in read_json(run.arms, []):                                      # ablation arms that ran in their own run directory
+        marker = RunDir(a['run_dir']).marker(a.get('stage', ''))
+        if a['run_dir'] != str(run.path) and marker.exists(): ms[f"arm {a['ablation']}: {a['arm']}"] = json.loads(marker.read_text())
     if not ms: return ''
     t0 = min(m.get('started', 0) for m in ms.values())
     rows = [dict(stage=k, seconds=f"{m['seconds']:.0f}", start=f"+{m['started'] - t0:.0f} s" if 'started' in m else '?',
