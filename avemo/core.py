@@ -6,8 +6,7 @@
 from __future__ import annotations
 import json, os, re, tempfile
 from pathlib import Path
-import numpy as np, pandas as pd
-import torch.nn as nn
+import numpy as np                      # light on purpose: the CLI imports this module (torch and pandas are imported where used)
 
 # %% auto #0
 __all__ = ['VAD', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', 'atomic_write', 'write_json', 'read_json', 'mlp', 'md_table',
@@ -35,14 +34,15 @@ def read_json(path, default=None):
     return json.loads(Path(path).read_text()) if Path(path).exists() else default
 
 # %% ../nbs/00_core.ipynb #1f98b044
-def mlp(blocks:list[tuple])->nn.Sequential:
+def mlp(blocks:list[tuple])->"nn.Sequential":
     "An MLP from `(in, out, batchnorm, activation)` block specs."
+    import torch.nn as nn
     layers = []
     for i, o, bn, act in blocks:
         layers += [nn.Linear(i, o, bias=not bn)] + ([nn.BatchNorm1d(o)] if bn else []) + ([act()] if act else [])
     return nn.Sequential(*layers)
 
-def md_table(df:pd.DataFrame, floatfmt:str='{:.3f}')->str:
+def md_table(df:"pd.DataFrame", floatfmt:str='{:.3f}')->str:
     "A DataFrame as a GitHub Markdown table (no extra dependency)."
     fmt = lambda v: floatfmt.format(v) if isinstance(v, (float, np.floating)) else str(v)
     head = '| ' + ' | '.join(map(str, df.columns)) + ' |\n|' + '---|' * len(df.columns)

@@ -10,8 +10,6 @@ import yaml, papermill as pm
 from papermill.exceptions import PapermillExecutionError
 import avemo
 from .core import RunDir, atomic_write, as_list, write_json, read_json
-from .report import write_run_readme
-from .stages import ABLATIONS, ablation_arms
 
 # %% auto #0
 __all__ = ['STAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key', 'run_stage', 'merge_metrics',
@@ -129,6 +127,7 @@ def ablation_jobs(run, # the main run directory
                  )->tuple[list, list]: # (jobs to run, every arm for `run.arms`)
     """Expand the `ablations` parameter into jobs. An arm is its stage with the main run's configuration and the arm's overrides, in a
     run directory of its own (`run.arm(ablation, label)`). Arms that name a model the main run trains, or equal the main run, read the main run."""
+    from avemo.stages import ABLATIONS, ablation_arms          # imported here: `avemo --help` should not wait for torch
     run, ablations = RunDir(run), ablations or ABLATIONS
     abl_nb = nbs/next(s for s in registry if s.get('arms'))['notebook']
     p = effective_params(abl_nb, stage_params(abl_nb, cfg)); names, scope = as_list(p['ablations']), p['ablation_scope']
@@ -197,7 +196,9 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     with threads_per_stage(jobs): _run_graph(todo, launch, jobs)
     if rank: return {}
     metrics = merge_metrics(run)
-    if run.readme.exists(): write_run_readme(run.path)                    # refresh its time table with every stage's marker
+    if run.readme.exists():                                               # refresh its time table with every stage's marker
+        from avemo.report import write_run_readme
+        write_run_readme(run.path)
     print(f'run directory: {run.path}')
     return metrics
 

@@ -560,109 +560,6 @@ def _fusion(run:RunDir, preds, vals, utts, frames, p:dict, res:StageResult)->tup
     notes.append(f"`fusion` = **{best}** (mean validation CCC: " + ', '.join(f'{k} {v:.3f}' for k, v in val_score.items()) + ').')
     return fused, notes, alphas
 
-# %% ../nbs/14_stages.ipynb #ce9f0c1c
-_SUBSET_TITLES = dict(all='All utterances', **{'4way': '4-way subset (neutral, anger, sadness, happiness + excitement)',
-                                               '6way': '6-way subset (neutral, anger, sadness, happiness, excitement, surprise)'})
-
-def _subset_tables(run:RunDir, allp:dict, utts, data)->tuple[dict, dict, str]:
-    "Every model rescored on all utterances and on the 4-way and 6-way subsets: per-fold CSVs, metrics, `tables/subsets.md`."
-    from avemo.scoring import SUBSETS, rescore, subset_summary
-    res = {s: [rescore(p, k, utts, s) for k, p in allp.items()] for s in SUBSETS}
-    m = {}
-    for s in SUBSETS:
-        rows = []
-        for r in res[s]:
-            rows += [dict(model=r.name, **f) for f in r.folds.to_dict('records')]
-            if s != 'all': m.update({(f'{k[:-4]}_{s}_std' if k.endswith('_std') else f'{k}_{s}'): v for k, v in r.metrics().items()})   # <model>/ccc_<dim>_4way
-        pd.DataFrame(rows).to_csv(run.table(f'evaluation_{s}_folds.csv'), index=False)
-        pd.DataFrame({r.name: r.metrics() for r in res[s]}).T.to_csv(run.table(f'evaluation_{s}.csv'))
-    md = '## All models, LOSO mean ± std, per subset\n\n' + PROTOCOL + f'\n\nData: {data}.\n\n' + ''.join(
-        f"### {_SUBSET_TITLES[s]} (n = {int(res[s][0].folds.n_test.sum())} test utterances)\n\n" + md_table(subset_summary(res[s])) + '\n' for s in SUBSETS)
-    run.table('subsets.md').write_text(md)
-    return res, m, md
-
-def _ceiling_md(res_all:list)->str:
-    "Each model's mean LOSO CCC as a fraction of the ceiling (demo corpus only)."
-    ceiling = next((r.summary().loc['mean'] for r in res_all if r.name == 'ceiling'), None)
-    if ceiling is None: return ''
-    frac = pd.DataFrame([dict(model=r.name, **{d: r.summary().loc['mean', f'ccc_{d}'] / ceiling[f'ccc_{d}'] for d in VAD})
-                         for r in res_all if r.name != 'ceiling'])
-    return ('\n### Against the ceiling\n\nEach model\'s mean LOSO CCC as a fraction of the **ceiling**, a ridge on the demo generator\'s '
-            f'exact cue parameters under the same folds (valence {ceiling.ccc_valence:.3f}, arousal {ceiling.ccc_arousal:.3f}, '
-            f'dominance {ceiling.ccc_dominance:.3f}), which only the labels\' rounding keeps below 1.\n\n' + md_table(frac, '{:.2f}'))
-
-def _main_table(run:RunDir, res_all:list, preds:dict, data)->tuple[str, str|None, callable]:
-    "The main table, the ceiling fractions and the paired per-fold differences, to `tables/evaluation_main.md`."
-    from avemo.scoring import subset_summary, paired_differences, PAIRS
-    md = (f'## Main table: this run, {data}\n\nLOSO 5-fold CCC, mean ± sample std over the five test sessions, all utterances. '
-          'Measured in this run; literature values are in their own tables below.\n\n' + md_table(subset_summary(res_all)) + _ceiling_md(res_all))
-    mean_ccc = lambda k: float(next(r for r in res_all if r.name == k).summary().loc['mean'].mean())      # LOSO mean over V, A, D
-    singles = [k for k in preds if k.startswith(('speech', 'visual'))]   # linear probes included: they are single-modality models too
-    best_single = max(singles, key=mean_ccc) if singles else None
-    paired = paired_differences(res_all, PAIRS + ((('fusion', best_single),) if best_single else ()))   # a missing model skips its pair
-    if len(paired): md += '\n### Paired per-fold differences (same test sessions)\n\n' + md_table(paired, '{:+.3f}')
-    run.table('evaluation_main.md').write_text(md)
-    return md, best_single, mean_ccc
-
-def _fusion_md(run:RunDir, res_all, fused, notes, alphas, best_single, mean_ccc)->str:
-    "Fusion against the best single modality, to `tables/fusion.md`."
-    md = '## Fusion\n\n' + '\n'.join(notes) + '\n\n'
-    if 'fusion' in fused and best_single:
-        comp = pd.DataFrame([dict(model=k, **{d: next(r for r in res_all if r.name == k).summary().loc['mean', f'ccc_{d}'] for d in VAD}, mean=mean_ccc(k))
-                             for k in [best_single, 'fusion_late', 'fusion_attention', 'fusion']])
-        verdict = 'better than' if mean_ccc('fusion') > mean_ccc(best_single) else 'not better than'
-        md += (f'Best single modality (by mean LOSO CCC over V, A, D): **{best_single}**. Fusion is **{verdict}** it on this run '
-               f'({mean_ccc("fusion"):.3f} vs {mean_ccc(best_single):.3f}).\n\n' + md_table(comp))
-        if alphas: md += '\nAttention fusion, mean modality weight on the test sessions: ' + ', '.join(
-            f"fold {a['fold']}: speech {a['speech']:.2f} / face {a['face']:.2f}" for a in alphas) + '\n'
-    run.table('fusion.md').write_text(md)
-    return md
-
-# %% ../nbs/14_stages.ipynb #b71e3474
-def _rq1(run:RunDir, allp:dict, speech_model, visual_model, m:dict)->str:
-    "RQ1: Pearson r of each modality's LOSO predictions per dimension, to `tables/rq1.md` (and `rq1/...` metrics)."
-    from avemo.scoring import modality_correlations, rq1_answer
-    corr = modality_correlations({k: allp[k] for k in (speech_model, visual_model, 'fusion') if k in allp})
-    for name, r in corr.iterrows(): m.update({f'rq1/{name}/r_{d}': float(r[f'r_{d}']) for d in VAD})
-    md = ('## RQ1: which dimension each modality carries\n\nPearson r between LOSO test predictions and ground truth, mean ± std over '
-          'folds.\n\n' + md_table(pd.DataFrame([dict(model=k, **{d: f"{r[f'r_{d}']:.3f} ± {r[f'r_{d}_std']:.3f}" for d in VAD}) for k, r in corr.iterrows()]))
-          + '\n' + rq1_answer(corr, speech_model, visual_model).replace('\n', '\n\n') + '\n')
-    run.table('rq1.md').write_text(md)
-    return md
-
-def _literature_md(run:RunDir, res:dict, allp:dict, data)->str:
-    "Tables 5.4/5.5 analogues of this run (measured), the thesis's literature tables (labelled as such), to `tables/literature.md`."
-    from avemo.scoring import subset_summary
-    from avemo.report import literature
-    pick = lambda s, names: [r for r in res[s] if r.name in names]
-    t45 = pd.concat([subset_summary(pick(s, [k for k in ('speech_ncl', 'speech_ncl_cl', 'visual_mcl', 'visual_mcl_landmarks') if k in allp]))
-                     .assign(model=lambda d, s=s: d.model + f' ({s})') for s in ('4way', '6way')]).sort_values('model')
-    md = (f'## Tables 5.4/5.5 analogue: this run ({data}), measured\n\n' + md_table(t45) +
-          '\n## Literature, as published in the thesis (not measured here)\n\n' +
-          ''.join(f'### Thesis Table {t}\n\n' + md_table(literature(t)) + '\n' for t in ('5.4', '5.5', '5.6', '5.7', '6.1', '6.2')) +
-          f'\n## Tables 5.6/5.7 analogue: this run ({data}), measured\n\nThe same models on this run\'s data; compare with the literature '
-          'tables above only when this run used the real IEMOCAP (the demo corpus is synthetic).\n\n' +
-          md_table(subset_summary([r for r in res['all'] if r.name.startswith(('speech', 'visual', 'fusion'))]).assign(source=f'this run, {data}')))
-    run.table('literature.md').write_text(md)
-    return md
-
-def _evaluation_figures(run:RunDir, allp:dict, utts, speech_model, visual_model, data)->dict:
-    "VA planes of the 4-way and 6-way subsets and every stage's loss curves."
-    from avemo.report import plot_va_planes, plot_stage_curves
-    panels, figs = {k: allp[k] for k in (speech_model, visual_model, 'fusion') if k in allp}, {}
-    for s in ('4way', '6way'):
-        _close(plot_va_planes(panels, utts, s, run.figure(f'va_{s}'), title=f'VA plane, {s} subset, LOSO test predictions ({data})'))
-        figs[f'va_{s}'] = run.figure(f'va_{s}')
-    groups = {'baseline (fold 1)': {'MFCC': run.curve('mfcc_baseline', 1)},
-              'speech pre-training': {'NCL (SimSiam)': run.curve('speech_ncl', pretrain=''), 'CL (InfoNCE)': run.curve('speech_ncl_cl', pretrain='')},
-              'visual pre-training': {'MCL': run.curve('visual_mcl', pretrain=''), 'landmarks (regression)': run.curve('visual_mcl_landmarks', pretrain='regression'),
-                                      'landmarks (bins)': run.curve('visual_mcl_landmarks', pretrain='bins')},
-              'speech fine-tuning (fold 1)': {k: run.curve(k, 1) for k in SPEECH_MODELS},
-              'visual fine-tuning (fold 1)': {k: run.curve(k, 1) for k in VISUAL_MODELS},
-              'attention fusion (fold 1)': {'fusion_attention': run.curve('fusion_attention', 1)}}
-    _close(plot_stage_curves(groups, run.figure('loss_curves'))); figs['loss_curves'] = run.figure('loss_curves')
-    return figs
-
 # %% ../nbs/14_stages.ipynb #aacfc7c7
 def evaluation_stage(run, # the run directory, after the baselines, speech and visual stages
                      *, speech_model:str='speech_ncl_cl', # the speech model fused and plotted
@@ -677,7 +574,8 @@ def evaluation_stage(run, # the run directory, after the baselines, speech and v
                     )->StageResult:
     "Every model on all utterances and the 4-/6-way subsets, late + attention fusion, RQ1, figures, literature tables and the run README."
     from avemo.scoring import load_predictions
-    from avemo.report import write_run_readme
+    from avemo.report import (write_run_readme, subset_report, main_report, fusion_report, rq1_report, literature_report,
+                              evaluation_figures)
     p, run = dict(locals()), RunDir(run); _need(run, ('iemocap', 'utterances'), ('iemocap', 'frames'))
     utts, frames = load_manifest(run.manifest('iemocap', 'utterances')), load_manifest(run.manifest('iemocap', 'frames'))
     data = run.data_source('synthetic stand-in run (stage test)')
@@ -687,14 +585,14 @@ def evaluation_stage(run, # the run directory, after the baselines, speech and v
     res = StageResult('evaluation')
     fused, notes, alphas = _fusion(run, preds, vals, utts, frames, p, res)
     allp = {**preds, **{k: r.predictions for k, r in fused.items()}}
-    subsets, m, res.tables['subsets'] = _subset_tables(run, allp, utts, data)
+    subsets, m, res.tables['subsets'] = subset_report(run, allp, utts, data)
     for k in ('fusion', 'fusion_late', 'fusion_attention'):
         if k in fused: m.update(fused[k].metrics())
-    res.tables['main'], best_single, mean_ccc = _main_table(run, subsets['all'], preds, data)
-    res.tables['fusion'] = _fusion_md(run, subsets['all'], fused, notes, alphas, best_single, mean_ccc)
-    res.tables['RQ1'] = _rq1(run, allp, speech_model, visual_model, m)
-    res.tables['literature'] = _literature_md(run, subsets, allp, data)
-    res.figures = _evaluation_figures(run, allp, utts, speech_model, visual_model, data)
+    res.tables['main'], best_single, mean_ccc = main_report(run, subsets['all'], preds, data)
+    res.tables['fusion'] = fusion_report(run, subsets['all'], fused, notes, alphas, best_single, mean_ccc)
+    res.tables['RQ1'] = rq1_report(run, allp, speech_model, visual_model, m)
+    res.tables['literature'] = literature_report(run, subsets, allp, data)
+    res.figures = evaluation_figures(run, allp, utts, speech_model, visual_model, data, SPEECH_MODELS, VISUAL_MODELS)
     res.metrics = m; run.write_metrics('evaluation', m)
     write_run_readme(run.path)
     return res
