@@ -4,9 +4,8 @@
 
 # %% ../nbs/14_stages.ipynb #024d9bf3
 from __future__ import annotations
-import copy, inspect, json
+import copy, inspect
 from dataclasses import dataclass, field, asdict
-from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .core import VAD, RunDir, as_list, md_table, write_json, read_json, slug
@@ -36,7 +35,9 @@ class StageResult:
         "Display the notes, tables and figures (a stage notebook's last cell)."
         from IPython.display import display, Markdown, Image
         if self.notes: display(Markdown('\n\n'.join(self.notes)))
-        for k, t in self.tables.items(): display(Markdown(f'**{k}**\n\n' + t if isinstance(t, str) else f'**{k}**')); isinstance(t, str) or display(t)
+        for k, t in self.tables.items():                      # Markdown tables as Markdown, DataFrames as DataFrames
+            display(Markdown(f'**{k}**\n\n{t}' if isinstance(t, str) else f'**{k}**'))
+            if not isinstance(t, str): display(t)
         for f in self.figures.values():
             if Path(f).exists(): display(Image(filename=str(f)))
 
