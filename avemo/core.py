@@ -93,7 +93,6 @@ class RunDir:
     def __repr__(self): return f'RunDir({str(self.path)!r})'
     def __fspath__(self): return str(self.path)
     def __eq__(self, other): return isinstance(other, RunDir) and self.path == other.path
-    def resolve(self)->RunDir: return RunDir(self.path.resolve())
     # inputs
     @property
     def corpus(self)->Path: return self.path/'corpus'
@@ -123,16 +122,20 @@ class RunDir:
     def table(self, name:str)->Path: return self.tables/name
     def predictions(self, model:str, split:str='test')->Path: return self.tables/f"{model}{'' if split == 'test' else '_' + split}_predictions.csv"
     def figure(self, name:str)->Path: return self.path/'figures'/f'{name}.png'
-    def metrics(self, stage:str)->Path: return self.path/'metrics'/f'{stage}.json'
+    @property
+    def metrics_dir(self)->Path: return self.path/'metrics'
+    def metrics(self, stage:str)->Path: return self.metrics_dir/f'{stage}.json'
     def write_metrics(self, stage:str, m:dict)->Path: return write_json(self.metrics(stage), m)
     def read_metrics(self, stage:str|None=None)->dict:
         "A stage's metrics, or (no stage) every stage's merged with `metrics.json`."
         if stage: return read_json(self.metrics(stage), {})
-        return {**read_json(self.path/'metrics.json', {}), **{k: v for f in sorted((self.path/'metrics').glob('*.json')) for k, v in read_json(f).items()}}
+        return {**read_json(self.merged_metrics, {}), **{k: v for f in sorted(self.metrics_dir.glob('*.json')) for k, v in read_json(f).items()}}
     @property
     def merged_metrics(self)->Path: return self.path/'metrics.json'
     # bookkeeping
-    def marker(self, stage:str)->Path: return self.path/'stages'/f'{stage}.json'
+    @property
+    def stages_dir(self)->Path: return self.path/'stages'
+    def marker(self, stage:str)->Path: return self.stages_dir/f'{stage}.json'
     def notebooks(self, rank:int=0)->Path: return self.path/'notebooks'/(f'rank{rank}' if rank else '')
     @property
     def readme(self)->Path: return self.path/'README.md'

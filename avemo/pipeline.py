@@ -85,7 +85,7 @@ def _source_cell(executed, idx:int)->tuple[int, str]:
 def merge_metrics(run)->dict:
     "Merge `metrics/*.json` (flat model/metric → number) into `metrics.json`."
     run = RunDir(run); out = {}
-    for f in sorted(run.metrics('x').parent.glob('*.json')): out.update(json.loads(f.read_text()))
+    for f in sorted(run.metrics_dir.glob('*.json')): out.update(json.loads(f.read_text()))
     atomic_write(run.merged_metrics, lambda p: Path(p).write_text(json.dumps(out, indent=1, sort_keys=True)))
     return out
 

@@ -216,7 +216,7 @@ def evaluation_figures(run:RunDir, allp:dict, utts, speech_model, visual_model, 
 # %% ../nbs/07b_report.ipynb #b0a69dc7
 def timing_table(run)->str:
     "Markdown: each stage's wall-clock seconds from its marker in `stages/`, in start order, and the run's wall clock (stages overlap with `jobs` > 1)."
-    run = RunDir(run); ms = {m.stem: json.loads(m.read_text()) for m in sorted(run.marker('x').parent.glob('*.json'))}
+    run = RunDir(run); ms = {m.stem: json.loads(m.read_text()) for m in sorted(run.stages_dir.glob('*.json'))}
     for a in read_json(run.arms, []):                                      # ablation arms that ran in their own run directory
         marker = RunDir(a['run_dir']).marker(a.get('stage', ''))
         if a['run_dir'] != str(run.path) and marker.exists(): ms[f"arm {a['ablation']}: {a['arm']}"] = json.loads(marker.read_text())

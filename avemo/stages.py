@@ -60,6 +60,16 @@ def _need(run:RunDir, *manifests:tuple)->None:
 
 def _folds(folds)->list|None: return as_list(folds, int) or None
 
+def _trainer(run:RunDir, diagnose, tracker, diag_every, logs:dict):
+    "A function that trains one pre-training model into `run.model(name)`, with the learning diagnostics of `diagnosed` every `diag_every` epochs."
+    from avemo.speech import log_diagnostics
+    def train(model, loss, ds, name, cfg, diagnosed=None, **kw):
+        d = run.model(name); tr = make_tracker(tracker, d, name=name)
+        if diagnosed is not None: kw['epoch_end'] = logs[name] = log_diagnostics(lambda: diagnose(diagnosed), tr, diag_every, cfg.epochs)
+        try: return fit(model, loss, ds, cfg, d, tracker=tr, **kw)
+        finally: tr.close()
+    return train
+
 # %% ../nbs/14_stages.ipynb #7c06419c
 def _roots(data_root:str, explicit:dict, run:RunDir, seed, scale, workers, names)->dict:
     "Each corpus's root: the demo corpus (written into the run), or the real corpora under `data_root`; explicit roots win."
@@ -174,17 +184,6 @@ def _pseudo_labels(run:RunDir, segs:pd.DataFrame, text_model:str, allow_hub:bool
     print(f'labeller: {labeller.name}')
     return labeller, pl.iemocap.value_counts().to_frame('segments').T
 
-def _pretrainer(run:RunDir, tr_segs, diagnose, tracker, diag_every, seed, logs:dict):
-    "A function that pre-trains one speech model with the learning diagnostics after every `diag_every` epochs."
-    from avemo.datasets import pad_collate
-    from avemo.speech import log_diagnostics
-    def pretrain(model, loss, name, cfg:TrainConfig):
-        d = run.pretrain_dir(name); tr = make_tracker(tracker, d, name=f'{name} pre-training')
-        logs[name] = log_diagnostics(lambda: diagnose(model.encoder), tr, diag_every, cfg.epochs)   # collapse, alignment, uniformity, probe
-        try: return fit(model, loss, tr_segs, cfg, d, collate_fn=pad_collate, tracker=tr, epoch_end=logs[name])
-        finally: tr.close()
-    return pretrain
-
 def _speech_encoders(run:RunDir, src:RunDir, reuse:bool, scfg, segs, utts, p:dict, res:StageResult):
     "NCL (SimSiam, §4.1.3) then CL (InfoNCE with pseudo-label negatives, §4.1.4), or the encoders of `src` when reusing."
     from avemo.datasets import AudioClips, pad_collate
@@ -201,17 +200,18 @@ def _speech_encoders(run:RunDir, src:RunDir, reuse:bool, scfg, segs, utts, p:dic
     pairs = pad_collate([AudioClips(segs, run.processed('tedlium'), crop)[i] for i in range(min(16, len(segs)))])   # fixed clips for alignment
     diagnose = lambda enc: speech_diagnostics(enc, iem, utts, pairs, weights, seed)
     logs, fits = {}, {}
-    pretrain = _pretrainer(run, tr_segs, diagnose, p['tracker'], p['diag_every'], seed, logs)
+    train = _trainer(run, diagnose, p['tracker'], p['diag_every'], logs)
     cfg = lambda pre: TrainConfig.from_prefix(p, pre, seed=seed, progress=False, drop_last=True, monitor='last')
     if not reuse: reference = diagnose(random_encoder)                       # the same diagnostics of the never-trained encoder
     if not reuse:
-        fits['ncl'] = pretrain(SimSiam(encoder, proj, pred, RandomAugment()), SimSiamLoss(), 'speech_ncl', cfg('ncl'))
+        fits['ncl'] = train(SimSiam(encoder, proj, pred, RandomAugment()), SimSiamLoss(), tr_segs, 'speech_ncl/pretrain', cfg('ncl'),
+                            diagnosed=encoder, collate_fn=pad_collate)
         for name, enc in (('speech_random_init', random_encoder), ('speech_ncl', encoder)): save_weights(enc, run.encoder(name))
     else: load_weights(random_encoder, src.encoder('speech_random_init')); load_weights(encoder, src.encoder('speech_ncl'))
     ncl_encoder = copy.deepcopy(encoder)
     cl_model = PseudoLabelContrast(encoder, proj, pred, RandomAugment(), p['cl_batch_size'], p['cl_grad_accum'])
     if not reuse:
-        fits['cl'] = pretrain(cl_model, ContrastLoss(p['temperature']), 'speech_ncl_cl', cfg('cl'))
+        fits['cl'] = train(cl_model, ContrastLoss(p['temperature']), tr_segs, 'speech_ncl_cl/pretrain', cfg('cl'), diagnosed=encoder, collate_fn=pad_collate)
         save_weights(encoder, run.encoder('speech_ncl_cl'))
     else: load_weights(encoder, src.encoder('speech_ncl_cl'))
     encoders = dict(speech_random_init=random_encoder, speech_ncl=ncl_encoder, speech_ncl_cl=copy.deepcopy(encoder))
@@ -228,8 +228,8 @@ def _speech_diagnostics(run:RunDir, fits, logs, reference, diagnose, encoders, s
     res.tables['NCL history'] = pd.DataFrame(fits['ncl'].history)[['epoch', 'train_loss', 'train_collapse_std']].assign(healthy_std=1 / np.sqrt(scfg.proj))
     res.tables['CL history'] = pd.DataFrame(fits['cl'].history)[['epoch', 'train_loss', 'train_negatives']]
     diag = dict(speech_random_init=reference,                                 # the encoders kept (the last epoch's)
-                speech_ncl=kept_diagnostics(logs['speech_ncl'], fits['ncl'].best_epoch, lambda: diagnose(encoders['speech_ncl'])),
-                speech_ncl_cl=kept_diagnostics(logs['speech_ncl_cl'], fits['cl'].best_epoch, lambda: diagnose(encoders['speech_ncl_cl'])))
+                speech_ncl=kept_diagnostics(logs['speech_ncl/pretrain'], fits['ncl'].best_epoch, lambda: diagnose(encoders['speech_ncl'])),
+                speech_ncl_cl=kept_diagnostics(logs['speech_ncl_cl/pretrain'], fits['cl'].best_epoch, lambda: diagnose(encoders['speech_ncl_cl'])))
     run.write_metrics('speech_diagnostics', {f'{n}/diag_{k}': v for n, d in diag.items() for k, v in d.items()})
     for n in ('speech_ncl', 'speech_ncl_cl'):
         gain = diag[n]['probe_ccc_weighted'] - reference['probe_ccc_weighted']
@@ -334,16 +334,6 @@ def speech_stage(run, # the run directory, after the prepare stage
 
 # %% ../nbs/14_stages.ipynb #c8a40cdc
 VISUAL_MODELS = ('visual_random_init', 'visual_mcl', 'visual_mcl_landmarks')
-
-def _trainer(run:RunDir, diagnose, tracker, diag_every, logs:dict):
-    "A function that trains one visual pre-training model into `run.model(name)`, with the learning diagnostics of `diagnosed`."
-    from avemo.speech import log_diagnostics
-    def train(model, loss, ds, name, cfg, diagnosed=None, **kw):
-        d = run.model(name); tr = make_tracker(tracker, d, name=name)
-        if diagnosed is not None: kw['epoch_end'] = logs[name] = log_diagnostics(lambda: diagnose(diagnosed), tr, diag_every, cfg.epochs)
-        try: return fit(model, loss, ds, cfg, d, tracker=tr, **kw)
-        finally: tr.close()
-    return train
 
 def _mcl(run:RunDir, src:RunDir, reuse:bool, vcfg, images, train, diagnose, logs, p:dict, res:StageResult):
     "MCL on FaceSynthetics (§4.2.1) with the learning diagnostics, or the encoders of `src` when reusing; returns (random, MCL) encoders."
