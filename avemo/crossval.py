@@ -14,11 +14,13 @@ from .losses import ccc_report, CCCLoss
 from .learner import fit, TrainConfig
 from .datasets import AudioClips, pad_collate
 from .datasets import EmbeddingVAD
+from .probes import ridge_linear
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'holdout_dialogs', 'loso_split', 'CCCObjective', 'vad_collect', 'vad_metrics', 'Task', 'VADTask',
            'FoldFit', 'CVResult', 'cross_validate', 'mean_baseline', 'predict_dataset', 'fit_dataset_fold',
-           'fit_vad_fold', 'HeadOnEmbeddings', 'fold_standardize', 'fit_head_fold', 'ids_hash', 'cached_embeddings']
+           'fit_vad_fold', 'HeadOnEmbeddings', 'RidgeResidual', 'fold_standardize', 'fit_head_fold', 'ids_hash',
+           'cached_embeddings']
 
 # %% ../nbs/02c_crossval.ipynb #c7bceb9a
 PROTOCOL = ("Leave-one-session-out (LOSO) 5-fold cross-validation on IEMOCAP: each fold trains on four sessions and tests on the "
@@ -67,6 +69,8 @@ class Task:
     score_names:tuple = ()              # the per-fold scores of `score`, the columns reports average over folds
     @property
     def outputs(self)->int: return len(self.columns)            # the width of a head's output
+    @property
+    def pred_names(self)->list: return [f'pred_{c}' for c in self.columns]   # the prediction columns of `CVResult.predictions`
     def targets(self, df:pd.DataFrame)->torch.Tensor: raise NotImplementedError
     def objective(self)->nn.Module: raise NotImplementedError     # (out, batch) -> scalar loss
     def collect(self, out, batch)->dict: return dict(pred=out['pred'], y=batch['y'])
@@ -110,10 +114,10 @@ class CVResult:
         return pd.concat([t.round(3).astype(str), pd.DataFrame([['mean ± std'] + [f"{s.loc['mean', k]:.3f} ± {s.loc['std', k]:.3f}" for k in c]], columns=t.columns)], ignore_index=True)
 
 def _fold_frame(d:pd.DataFrame, p, f, split:str, task:Task)->pd.DataFrame:
-    "One fold's predictions beside its targets: utt_id, fold, pred_<col>, <col>."
-    p = np.asarray(p, dtype=np.float64); y = d[list(task.columns)].to_numpy(np.float64)
-    if p.shape != y.shape: raise ValueError(f'fold {f}: {split} predictions {p.shape} do not match the {split} set {y.shape}')
-    return pd.DataFrame(dict(utt_id=d.utt_id, fold=f, **{f'pred_{k}': p[:, i] for i, k in enumerate(task.columns)}, **{k: y[:, i] for i, k in enumerate(task.columns)}))
+    "One fold's predictions beside its targets: utt_id, fold, the task's `pred_names` (pred_<col>, or logit_<class>), <col>."
+    p = np.asarray(p, dtype=np.float64); y = d[list(task.columns)].to_numpy(np.float64); names = task.pred_names
+    if p.shape != (len(y), len(names)): raise ValueError(f'fold {f}: {split} predictions {p.shape} do not match the {split} set ({len(y)}, {len(names)})')
+    return pd.DataFrame(dict(utt_id=d.utt_id, fold=f, **{k: p[:, i] for i, k in enumerate(names)}, **{k: y[:, i] for i, k in enumerate(task.columns)}))
 
 def cross_validate(df:pd.DataFrame, # manifest with fold, dialog, utt_id and the task's target columns
                    run_fold:Callable, # run_fold(train, val, test, fold) -> a `FoldFit`, (N_test, k) test predictions, or (test, val) predictions
@@ -131,7 +135,7 @@ def cross_validate(df:pd.DataFrame, # manifest with fold, dialog, utt_id and the
         preds.append(_fold_frame(te, p, f, 'test', task))
         if pv is not None: vals.append(_fold_frame(va, pv, f, 'validation', task))
         rows.append(dict(fold=int(f), n_train=len(tr), n_val=len(va), n_test=len(te),
-                         **task.score(preds[-1][[f'pred_{k}' for k in task.columns]].to_numpy(), preds[-1][list(task.columns)].to_numpy())))
+                         **task.score(preds[-1][task.pred_names].to_numpy(), preds[-1][list(task.columns)].to_numpy())))
     return CVResult(name, pd.DataFrame(rows), pd.concat(preds, ignore_index=True), pd.concat(vals, ignore_index=True) if vals else None,
                     tuple(task.score_names))
 
@@ -182,14 +186,35 @@ class HeadOnEmbeddings(nn.Module):
     def __init__(self, head:nn.Module): super().__init__(); self.head = head
     def forward(self, batch): return dict(pred=self.head(batch['x']))
 
-def fold_standardize(head:nn.Module, # a head whose first layer is an `nn.Linear` with a bias
+def _linears(m:nn.Module)->list: return [l for l in m.modules() if isinstance(l, nn.Linear)]
+
+class RidgeResidual(nn.Module):
+    """A frozen linear map (the fold's closed-form ridge) plus a trainable head whose last linear layer starts at zero: training
+    starts at the ridge's predictions, and the CCC loss fits what the ridge misses (not in the thesis; see above)."""
+    def __init__(self, dim:int, # input width
+                 head:nn.Module, # the trainable head, (B, dim) -> (B, outputs), ending in an nn.Linear (then an optional activation)
+                 outputs:int=3,
+                 clip:bool=True): # clamp the sum onto [-1, 1] (the VAD range); False for logits
+        super().__init__(); self.ridge, self.head, self.clip = nn.Linear(dim, outputs), head, clip
+        self.ridge.requires_grad_(False)
+    @torch.no_grad()
+    def start_at(self, W, # (dim, outputs) ridge weights on this module's inputs
+                 b)->RidgeResidual: # (outputs,) intercept
+        "Set the ridge and zero the head's last linear layer, so the module's output is the ridge's prediction."
+        self.ridge.weight.copy_(torch.as_tensor(np.asarray(W).T, dtype=torch.float32)); self.ridge.bias.copy_(torch.as_tensor(np.asarray(b), dtype=torch.float32))
+        last = _linears(self.head)[-1]; last.weight.zero_(); last.bias.zero_()
+        return self
+    def input_layers(self)->list: return [self.ridge, _linears(self.head)[0]]   # the layers that read the input (`fold_standardize`)
+    def forward(self, x): y = self.ridge(x) + self.head(x); return y.clamp(-1, 1) if self.clip else y
+
+def fold_standardize(head:nn.Module, # a head whose first layer is an `nn.Linear` with a bias (or that lists its `input_layers()`)
                      mean:torch.Tensor, std:torch.Tensor, # (D,) statistics the head's inputs were standardised with
                     )->nn.Module: # the same head, now taking raw inputs
-    "Fold an input standardisation (x - mean) / std into the head's first linear layer, in place: W' = W / std, b' = b - W' mean."
-    lin = next((m for m in head.modules() if isinstance(m, nn.Linear)), None)
-    if lin is None or lin.bias is None: raise ValueError('fold_standardize needs a first nn.Linear layer with a bias')
+    "Fold an input standardisation (x - mean) / std into the head's input linear layers, in place: W' = W / std, b' = b - W' mean."
+    lins = head.input_layers() if hasattr(head, 'input_layers') else _linears(head)[:1]
+    if not lins or any(l.bias is None for l in lins): raise ValueError('fold_standardize needs a first nn.Linear layer with a bias')
     with torch.no_grad():
-        lin.weight.div_(std.to(lin.weight)); lin.bias.sub_(lin.weight @ mean.to(lin.weight))
+        for lin in lins: lin.weight.div_(std.to(lin.weight)); lin.bias.sub_(lin.weight @ mean.to(lin.weight))
     return head
 
 def fit_head_fold(make_head, # () -> a fresh head, (B, D) -> (B, task.outputs)
@@ -199,16 +224,23 @@ def fit_head_fold(make_head, # () -> a fresh head, (B, D) -> (B, task.outputs)
                   weights=(1/3, 1/3, 1/3), tracker=None, with_val:bool=False,
                   standardize:bool=True, # train on embeddings z-scored with the training rows' statistics, folded into the head after
                   task:Task|None=None, # what is fitted (default `VADTask(weights)`)
+                  init:str='random', # random: the head as `make_head` builds it (the thesis); ridge: `RidgeResidual` at the fold's ridge
                  )->FoldFit: # `model` is the trained head, taking raw embeddings
     "Train a head on one fold's cached embeddings (`fit_dataset_fold` over `EmbeddingVAD`); the trained head takes raw embeddings."
+    if init not in ('random', 'ridge'): raise ValueError(f"init must be 'random' or 'ridge', not {init!r}")
     task = task or VADTask(weights); rows = lambda d: torch.tensor([index[u] for u in d.utt_id])
     mean, std = (emb[rows(train)].mean(0), emb[rows(train)].std(0).clamp_min(1e-6)) if standardize else (0., 1.)
     z = (emb - mean) / std
     ds = lambda d: EmbeddingVAD(z[rows(d)], task.targets(d))
-    out = fit_dataset_fold(lambda: HeadOnEmbeddings(make_head()), ds(train), ds(val), ds(test), cfg, run_dir, None, tracker=tracker,
+    make = make_head
+    if init == 'ridge':                    # the ridge probe of these rows, each target's alpha chosen on its validation CCC
+        W, b, _ = ridge_linear(z[rows(train)].numpy(), task.targets(train).numpy(), z[rows(val)].numpy(), task.targets(val).numpy())
+        make = lambda: RidgeResidual(emb.shape[1], make_head(), task.outputs).start_at(W, b)
+    out = fit_dataset_fold(lambda: HeadOnEmbeddings(make()), ds(train), ds(val), ds(test), cfg, run_dir, None, tracker=tracker,
                            with_val=with_val, task=task)
     head = fold_standardize(out.model.head, mean, std) if standardize else out.model.head
     return FoldFit(head, out.test, out.val)
+
 
 # %% ../nbs/02c_crossval.ipynb #7abae3c2
 import hashlib

@@ -88,6 +88,10 @@ class UtteranceFaces(torch.utils.data.Dataset):
             self.items.append((emb[f.index.to_numpy()], emb[m.index.to_numpy()], emb[g.index.to_numpy()], r.speaker.endswith('M'),
                                torch.tensor([r.valence, r.arousal, r.dominance], dtype=torch.float32)))
     def __len__(self): return len(self.items)
+    def active_means(self)->Tensor: # (len(self), dim): zeros for an utterance without a crop of its speaker
+        "Each utterance's mean crop embedding of its active speaker: the linear probe's feature, and the ridge start's input."
+        return torch.stack([(m if act else f).mean(0) if len(m if act else f) else torch.zeros(self.dim) for f, m, _, act, _ in self.items])
+    def targets(self)->Tensor: return torch.stack([it[-1] for it in self.items])   # (len(self), 3) valence, arousal, dominance
     def __getitem__(self, i):
         f, m, j, act, y = self.items[i]
         z = torch.zeros(1, self.dim)

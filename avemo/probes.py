@@ -10,9 +10,9 @@ from tqdm.auto import tqdm
 from .losses import ccc_report, VAD
 
 # %% auto #0
-__all__ = ['ALPHAS', 'ridge_path', 'ridge_fit', 'ridge_predict', 'weighted_ccc', 'ridge_fold', 'egemaps', 'egemaps_features',
-           'duration_features', 'cue_matrix', 'face_means', 'collapse_std', 'alignment', 'uniformity', 'fixed_batch',
-           'probe_score']
+__all__ = ['ALPHAS', 'ridge_path', 'ridge_fit', 'ridge_predict', 'weighted_ccc', 'ccc_columns', 'ridge_linear', 'ridge_fold',
+           'egemaps', 'egemaps_features', 'duration_features', 'cue_matrix', 'face_means', 'collapse_std', 'alignment',
+           'uniformity', 'fixed_batch', 'probe_score']
 
 # %% ../nbs/02e_probes.ipynb #beb5455a
 def ridge_path(x:np.ndarray, # (n, D) training features
@@ -48,20 +48,41 @@ def weighted_ccc(pred:np.ndarray, y:np.ndarray, weights=(1, 1, 1))->float:
     w = np.asarray(weights, np.float64)
     return float(np.dot(list(ccc_report(pred, y).values()), w / w.sum()))
 
+def ccc_columns(pred:np.ndarray, y:np.ndarray)->np.ndarray: # (n, K), (n, K) -> (K,)
+    "Lin's CCC of each column, in float64 (population moments, as `losses.ccc`)."
+    p, y = np.asarray(pred, np.float64), np.asarray(y, np.float64)
+    cov = ((p - p.mean(0)) * (y - y.mean(0))).mean(0)
+    return 2 * cov / (p.var(0) + y.var(0) + (p.mean(0) - y.mean(0)) ** 2 + 1e-12)
+
+def ridge_linear(x_train:np.ndarray, y_train:np.ndarray, # (n, D) features and (n, K) targets the ridge is fitted on
+                 x_val:np.ndarray, y_val:np.ndarray, # the rows that choose alpha
+                 score=None, # None: each target gets its own alpha, the best on its validation CCC; (pred, y) -> float: one alpha, the best on it
+                 alphas=ALPHAS,
+                )->tuple[np.ndarray, np.ndarray, np.ndarray]: # W (D, K), b (K,) with predictions x @ W + b on raw features; the (K,) alphas
+    "The ridge chosen on the validation rows, as one linear map on the raw features (its standardisation folded in)."
+    fits, y_val = ridge_path(x_train, y_train, alphas), np.asarray(y_val, np.float64)
+    if score is None: s = np.stack([ccc_columns(ridge_predict(m, x_val), y_val) for m in fits])      # (alphas, K)
+    else: s = np.array([[score(ridge_predict(m, x_val), y_val)] for m in fits]).repeat(y_val.shape[1], 1)
+    best = s.argmax(0)                                                   # the first (smallest) alpha among ties, per target
+    mu, sd = fits[0][0], fits[0][1]                                      # the same standardisation for every alpha
+    w = np.stack([fits[i][2][:, k] for k, i in enumerate(best)], 1) / sd[:, None]   # a constant column has sd = inf: weight 0
+    return w, fits[0][3] - mu @ w, np.asarray(alphas)[best]
+
 def ridge_fold(x:np.ndarray|torch.Tensor, # (N, D) features of every item
                index:dict, # utt_id -> row of `x`
-               weights=(1, 1, 1), # ccc_weights, for choosing alpha
+               weights=(1, 1, 1), # ccc_weights: with per_target=False, one alpha is chosen on their weighted CCC
                alphas=ALPHAS,
+               per_target:bool=True, # each of valence, arousal and dominance gets its own alpha (chosen on its validation CCC)
               ): # run_fold(train, val, test, fold) -> (test, val) predictions
-    "A `cross_validate` fold function: ridge on fixed features, alpha chosen on the validation split."
+    "A `cross_validate` fold function: ridge on fixed features, alpha chosen on the validation split (`ridge_linear`)."
     x = x.numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-    rows = lambda d: x[[index[u] for u in d.utt_id]]
+    rows = lambda d: np.asarray(x[[index[u] for u in d.utt_id]], np.float64)
     targets = lambda d: d[list(VAD)].to_numpy(np.float64)
     def run_fold(train, val, test, fold=None):
-        fits = ridge_path(rows(train), targets(train), alphas)
-        best = max(fits, key=lambda m: weighted_ccc(ridge_predict(m, rows(val)), targets(val), weights))
-        return ridge_predict(best, rows(test)), ridge_predict(best, rows(val))
+        W, b, _ = ridge_linear(rows(train), targets(train), rows(val), targets(val), None if per_target else lambda p, y: weighted_ccc(p, y, weights), alphas)
+        return rows(test) @ W + b, rows(val) @ W + b
     return run_fold
+
 
 # %% ../nbs/02e_probes.ipynb #4c1a9f98
 def egemaps(wave:np.ndarray, # (T,) float mono audio

@@ -175,14 +175,19 @@ def embed(encoder:SpeechEncoder, ds, batch_size:int=32, collate_fn=None)->Tensor
 
 class SpeechVAD(nn.Module):
     "Frozen speech encoder + VAD head: waveform → (V, A, D) in [-1, 1]."
-    def __init__(self, cfg:SpeechConfig=THESIS_SPEECH):
+    def __init__(self, cfg:SpeechConfig=THESIS_SPEECH,
+                 head:str='mlp'): # mlp: the thesis's head; ridge_residual: a frozen ridge plus that head (`crossval.RidgeResidual`)
         super().__init__(); self.encoder, self.head = SpeechEncoder(cfg), vad_head(cfg.dim)
+        if head == 'ridge_residual':
+            from avemo.crossval import RidgeResidual
+            self.head = RidgeResidual(cfg.dim, self.head)
+        elif head != 'mlp': raise ValueError(f"head must be 'mlp' or 'ridge_residual', not {head!r}")
     def predict_waves(self, wave:Tensor, lengths:Tensor)->Tensor: return self.head(self.encoder(wave, lengths))
     def forward(self, batch:dict)->dict: return dict(pred=self.predict_waves(batch['wave'], batch['lengths']))
 
-def speech_vad(**cfg)->SpeechVAD:
-    "Builder for the saved-model contract (`avemo.speech:speech_vad`)."
-    return SpeechVAD(SpeechConfig(**cfg))
+def speech_vad(head:str='mlp', **cfg)->SpeechVAD:
+    "Builder for the saved-model contract (`avemo.speech:speech_vad`): the head kind and the `SpeechConfig` fields."
+    return SpeechVAD(SpeechConfig(**cfg), head)
 
 # %% ../nbs/04_speech.ipynb #5e7d751b
 def speech_diagnostics(encoder:SpeechEncoder, # the encoder being pre-trained (or a reference one)

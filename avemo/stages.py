@@ -15,7 +15,7 @@ from .tracking import make_tracker, plot_curves
 from .crossval import (PROTOCOL, cross_validate, mean_baseline, fit_vad_fold, fit_head_fold, fit_dataset_fold, holdout_dialogs,
                             cached_embeddings)
 from .report import write_cv_report
-from .probes import ridge_fold, egemaps_features, duration_features, cue_matrix, face_means, fixed_batch
+from .probes import ridge_fold, ridge_linear, egemaps_features, duration_features, cue_matrix, face_means, fixed_batch
 
 # %% auto #0
 __all__ = ['SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'STAGE_FUNCTIONS', 'StageResult', 'stage_kwargs', 'prepare_stage',
@@ -252,7 +252,7 @@ def _speech_finetune(run:RunDir, src:RunDir, encoders, iem, utts, names, scfg, p
             d = run.fold_dir(name, fold); curves[f'{name} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(seed + fold)
             tr = make_tracker(p['tracker'], d, name=f'{name} fold {fold}')
             try: return fit_head_fold(lambda: vad_head(scfg.dim), emb, index, train, val, test, ft_cfg, d, weights, tr, with_val=True,
-                                       standardize=p['ft_standardize'])
+                                       standardize=p['ft_standardize'], init=p['ft_init'])
             finally: tr.close()
         results.append(cross_validate(utts, run_fold, name, test_folds, seed=seed))
     probes = [cross_validate(utts, ridge_fold(embs[n], index, weights), f'{n}_probe', test_folds, seed=seed) for n in names]
@@ -265,11 +265,12 @@ def _speech_final(run:RunDir, encoder, iem, utts, index, ft_cfg, scfg, p:dict, d
     seed = p['seed']; torch.manual_seed(seed)
     emb = cached_embeddings(run.embeddings('speech_ncl_cl'), utts.utt_id.tolist(), lambda: embed(encoder, iem))
     tr_all, va_all = holdout_dialogs(utts, seed=seed)
-    final = SpeechVAD(scfg); final.encoder.load_state_dict(encoder.state_dict())
+    kind = 'ridge_residual' if p['ft_init'] == 'ridge' else 'mlp'
+    final = SpeechVAD(scfg, kind); final.encoder.load_state_dict(encoder.state_dict())
     head = fit_head_fold(lambda: vad_head(scfg.dim), emb, index, tr_all, va_all, va_all, ft_cfg, run.final_dir('speech_ncl_cl'),
-                         as_list(p['ccc_weights'], float), standardize=p['ft_standardize']).model
+                         as_list(p['ccc_weights'], float), standardize=p['ft_standardize'], init=p['ft_init']).model
     final.head.load_state_dict(head.state_dict())
-    save_for_inference(final, run.final_dir('speech_ncl_cl'), 'avemo.speech:speech_vad', asdict(scfg), data=data, labeller=labeller)
+    save_for_inference(final, run.final_dir('speech_ncl_cl'), 'avemo.speech:speech_vad', dict(head=kind, **asdict(scfg)), data=data, labeller=labeller)
 
 def _compare(m:dict, names, models:tuple, labels:tuple, probe_note:str)->list:
     "The notes comparing the models per dimension, and each fine-tuned head against the linear probe on its own embeddings."
@@ -300,6 +301,7 @@ def speech_stage(run, # the run directory, after the prepare stage
                  ft_lr:float=0.05, # fine-tuning learning rate (thesis 0.05)
                  ft_grad_accum:int=1, # fine-tuning gradient accumulation
                  ft_standardize:bool=True, # train the head on fold-z-scored embeddings (folded into the head after; see 02c_crossval)
+                 ft_init:str='ridge', # random: the thesis's head; ridge: start at the fold's ridge probe, frozen, plus a zero-initialised head (02c_crossval)
                  diag_every:int=1, # pre-training epochs between learning diagnostics (embedding every utterance costs time at thesis scale)
                  ccc_weights:list=(1, 1, 1), # CCC loss weights for valence, arousal, dominance (normalised)
                  folds:list=(), # test sessions; empty: all five
@@ -410,10 +412,14 @@ def _face_fold(run:RunDir, name, emb, frames, vcfg, cfg, weights, p:dict, curves
         z = standardize(emb, frames.utt_id.isin(train_df.utt_id).to_numpy(),   # z-scores with the training fold's crop statistics,
                         frames.speaker.to_numpy() if p['vft_norm'] == 'speaker' else None)  # then per speaker (no labels)
         ds = lambda df: UtteranceFaces(df, frames, z, vcfg.dim)
+        tr_ds, va_ds = ds(train_df), ds(val_df); ridge = p['vft_init'] == 'ridge'
         make = lambda: gated_lstm(vcfg.dim, hidden=p['vft_hidden'], bi_hidden=p['vft_hidden'], bi_layers=p['vft_layers'],
-                                  input_dropout=p['vft_input_dropout'], skip=p['vft_skip'])
+                                  input_dropout=p['vft_input_dropout'], skip=p['vft_skip'], ridge=ridge)
+        if ridge:                        # start at the ridge probe of these rows (alpha chosen on the validation dialogs)
+            W, b, _ = ridge_linear(tr_ds.active_means().numpy(), tr_ds.targets().numpy(), va_ds.active_means().numpy(), va_ds.targets().numpy())
+            make = lambda make=make: make().start_at(W, b)
         tr = make_tracker(p['tracker'], d, name=f'{name} fold {fold}')
-        try: return fit_dataset_fold(make, ds(train_df), ds(val_df), ds(test_df), cfg, d, collate_faces, weights, tr, with_val=True)
+        try: return fit_dataset_fold(make, tr_ds, va_ds, ds(test_df), cfg, d, collate_faces, weights, tr, with_val=True)
         finally: tr.close()
     return run_fold
 
@@ -466,6 +472,7 @@ def visual_stage(run, # the run directory, after the prepare stage
                  vft_layers:int=1, # BiLSTM layers (thesis 4, in the thesis profile)
                  vft_input_dropout:float=0.0, # dropout on the crop embeddings (a regulariser for small training sets)
                  vft_skip:bool=True, # the head also sees the mean crop embedding (not in the thesis: the thesis profile turns it off)
+                 vft_init:str='ridge', # random: the thesis's head; ridge: also a frozen ridge probe on the active speaker's mean crop, the head's last layer at zero
                  vft_keyframes:int=8, # also fine-tune visual_mcl_landmarks on this many evenly spaced keyframes per utterance (the _fixedlen row: no duration cue); 0: off
                  vft_norm:str='speaker', # crop-embedding z-scores: speaker (per speaker, no labels used) or fold (training-fold statistics only)
                  diag_every:int=1, # MCL epochs between learning diagnostics (embedding every crop costs time at thesis scale)
@@ -481,6 +488,7 @@ def visual_stage(run, # the run directory, after the prepare stage
     from avemo.datasets import FaceImages
     p, run = dict(locals()), RunDir(run); _need(run, ('iemocap', 'frames'), ('facesynthetics', 'images'))
     if vft_norm not in ('speaker', 'fold'): raise ValueError(f"vft_norm must be 'speaker' or 'fold', not {vft_norm!r}")
+    if vft_init not in ('random', 'ridge'): raise ValueError(f"vft_init must be 'random' or 'ridge', not {vft_init!r}")
     vcfg = DEMO_VISUAL if visual_size == 'demo' else THESIS_VISUAL
     utts, frames = load_manifest(run.manifest('iemocap', 'utterances')), load_manifest(run.manifest('iemocap', 'frames'))
     images, data = load_manifest(run.manifest('facesynthetics', 'images')), run.data_source('tiny demo corpus (stage test)')
@@ -605,6 +613,10 @@ ABLATIONS = {
                          finetune={'per speaker': dict(vft_norm='speaker'), 'training fold only': dict(vft_norm='fold')}),
     'ncl_vs_cl': dict(stage='speech', about='speech pre-training (RQ4, Table 5.4)',
                       main={'NCL': 'speech_ncl', 'NCL + CL': 'speech_ncl_cl'}),
+    'head_init': dict(stage='speech', model='speech_ncl_cl', about='speech head start (not in the thesis; 02c_crossval)',
+                      finetune={'random (thesis)': dict(ft_init='random'), 'ridge start': dict(ft_init='ridge')}),
+    'face_head_init': dict(stage='visual', model='visual_mcl_landmarks', about='face head start (not in the thesis)',
+                           finetune={'random (thesis)': dict(vft_init='random'), 'ridge start': dict(vft_init='ridge')}),
 }
 
 def ablation_arms(name:str, # an ablation

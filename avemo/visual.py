@@ -185,8 +185,10 @@ class SpeakerGatedLSTM(nn.Module):
                  active_gate:float=2., # initial gate logit of the active speaker's branch (minus it for the dormant one's)
                  skip:bool=False, # also feed the head the utterance's mean crop embedding, as given (not in the thesis; see below)
                  outputs:int=3, # the task's outputs (`Task.outputs`)
-                 squash:bool=True): # tanh onto [-1, 1] (regression); False gives logits (classification)
-        super().__init__(); self.skip = skip
+                 squash:bool=True, # tanh onto [-1, 1] (regression); False gives logits (classification)
+                 ridge:bool=False): # add a frozen linear map of the active speaker's mean crop (the fold's ridge probe; `start_at`)
+        super().__init__(); self.skip, self.squash = skip, squash
+        self.ridge = nn.Linear(dim, outputs).requires_grad_(False) if ridge else None
         self.norm, self.drop = nn.LayerNorm(dim), nn.Dropout(input_dropout)  # frozen-encoder embeddings come at any scale
         self.branches = nn.ModuleList(nn.LSTM(dim, hidden, batch_first=True) for _ in range(3))
         g = active_gate                                                    # rows: active speaker F / M; columns: F, M, joint branch
@@ -201,7 +203,20 @@ class SpeakerGatedLSTM(nn.Module):
         h = _packed_lstm(self.bilstm, cat, lengths)
         pooled = _masked_mean(h, lengths)
         if self.skip: pooled = torch.cat([pooled, _masked_mean(batch['joint'], batch['joint_len'])], 1)   # every crop, as given (no norm, no dropout)
-        return dict(pred=self.head(pooled), gates=g)
+        pred = self.head(pooled)
+        if self.ridge is not None:                                        # the probe's feature: the active speaker's mean crop, as given
+            act = batch['active_m'].bool()[:, None]
+            x = torch.where(act, _masked_mean(batch['m'], batch['m_len']), _masked_mean(batch['f'], batch['f_len']))
+            pred = pred + self.ridge(x); pred = pred.clamp(-1, 1) if self.squash else pred
+        return dict(pred=pred, gates=g)
+    @torch.no_grad()
+    def start_at(self, W, # (dim, outputs) ridge weights on the active speaker's mean crop embedding
+                 b)->SpeakerGatedLSTM: # (outputs,) intercept
+        "Set the ridge (built with `ridge=True`) and zero the head's last layer: the model starts at the ridge's predictions."
+        if self.ridge is None: raise ValueError('start_at needs a model built with ridge=True')
+        self.ridge.weight.copy_(torch.as_tensor(np.asarray(W).T, dtype=torch.float32)); self.ridge.bias.copy_(torch.as_tensor(np.asarray(b), dtype=torch.float32))
+        last = [l for l in self.head.modules() if isinstance(l, nn.Linear)][-1]; last.weight.zero_(); last.bias.zero_()
+        return self
     @staticmethod
     def _concat(outs:list, lens:list)->tuple[Tensor, Tensor]:
         "Per sample, the valid steps of each branch one after another (one scatter per branch, no Python loop over samples)."
