@@ -66,7 +66,7 @@ RUN_LAYOUT = """\
 | `config.json` | pipeline | the resolved parameters of the run (profile + overrides) |
 | `data.json` | prepare | the data source and, per corpus, its root, processed folder and item count |
 | `corpus/` | prepare | the demo corpus, in the real corpora's layouts (demo runs only) |
-| `processed/<corpus>/` | prepare | manifests (`utterances.csv`, `frames.csv`, `segments.csv`, `images.csv`) and memory-mapped arrays |
+| `processed/<corpus>/` | prepare | manifests (`utterances.csv`, `frames.csv`, `segments.csv`, `images.csv`, `clips.csv`) and memory-mapped arrays |
 | `pseudolabels.csv` | speech | the text labeller's TED-LIUM pseudo-labels (cached) |
 | `models/<model>/encoder.safetensors` | speech, visual | a pre-trained (or never-trained) encoder |
 | `models/<model>/embeddings.safetensors`, `crop_embeddings.safetensors`, `features.safetensors` | speech, visual, baselines | cached frozen utterance embeddings, crop embeddings, hand-crafted features (keyed by item ids) |
@@ -74,6 +74,7 @@ RUN_LAYOUT = """\
 | `models/<model>/fold<k>/` | every LOSO trainer | one fold's training run: `metrics.jsonl`, checkpoints |
 | `models/<model>/final/` | baselines, speech | the model trained on all sessions, saved for `avemo predict` (`model.json` + safetensors) |
 | `tables/<model>_predictions.csv`, `_val_predictions.csv`, `_folds.csv` | every LOSO stage | test and validation predictions, per-fold CCC |
+| `tables/ravdess/` | ravdess | `folds.csv` (every actor's fold), `items.csv` (every recording, its files and fold), per-fold scores and test logits per model |
 | `tables/<name>.md`, `.csv` | every stage | the stage's report tables |
 | `figures/<name>.png` | every stage | figures |
 | `metrics/<stage>.json` | every stage | flat `model/metric` → number; merged into `metrics.json` |

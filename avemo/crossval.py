@@ -150,7 +150,7 @@ def predict_dataset(model:nn.Module, ds, batch_size:int=32, collate_fn=pad_colla
     "The model's `pred` for every item of `ds`, in order, as (N, k)."
     model.eval(); dl = torch.utils.data.DataLoader(ds, batch_size=batch_size, collate_fn=collate_fn or torch.utils.data.default_collate)
     dev = next(model.parameters()).device
-    return torch.cat([model({k: v.to(dev) for k, v in b.items()})['pred'].float().cpu() for b in dl]).numpy()
+    return torch.cat([model({k: v.to(dev) if isinstance(v, torch.Tensor) else v for k, v in b.items()})['pred'].float().cpu() for b in dl]).numpy()
 
 def fit_dataset_fold(make_model, # () -> a fresh model wrapper (batch -> dict(pred=(B, k)))
                      train_ds, val_ds, test_ds, # datasets yielding dicts with `y`

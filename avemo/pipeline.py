@@ -26,6 +26,8 @@ STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus 
                needs=['prepare'], cost=150),
           dict(name='visual', notebook='06_visual_train.ipynb', about='MCL on FaceSynthetics, landmarks, gated LSTM + BiLSTM LOSO fine-tuning',
                needs=['prepare'], cost=300),
+          dict(name='ravdess', notebook='15a_ravdess_train.ipynb', about='RAVDESS 8 classes: actor-independent folds, video, audio and AV models (seeds 004, 003)',
+               needs=['prepare'], cost=140),
           dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report',
                needs=['baselines', 'speech', 'visual']),
           dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation',

@@ -22,17 +22,19 @@ def write_cv_report(results:list, # CVResult of each model
                     tables, # folder for the CSV and Markdown tables
                     name:str, # report name: `<name>.md`, `<name>_summary.csv`
                     header:str='', # the data line printed under the protocol (data source, subset, labeller, …)
-                   )->pd.DataFrame: # models × (ccc_<dim>, ccc_<dim>_std)
-    "Print and save a stage's LOSO results: per-fold and prediction CSVs per model, a summary CSV, and one Markdown report with the protocol."
+                    protocol:str=PROTOCOL, # the protocol paragraph (default: IEMOCAP LOSO)
+                   )->pd.DataFrame: # models × their scores and `_std` (ccc_<dim>, or wa/uar/f1)
+    "Print and save a stage's cross-validation results: per-fold and prediction CSVs per model, a summary CSV, and one Markdown report with the protocol."
     tables = Path(tables); tables.mkdir(parents=True, exist_ok=True); md = []
-    print(PROTOCOL, f'\n{header}\n')
+    print(protocol, f'\n{header}\n')
     for r in results:
+        (tables/r.name).parent.mkdir(parents=True, exist_ok=True)         # names like ravdess/<model> get a folder
         t = r.table(); t.to_csv(tables/f'{r.name}_folds.csv', index=False); r.predictions.to_csv(tables/f'{r.name}_predictions.csv', index=False)
         if r.val_predictions is not None: r.val_predictions.to_csv(tables/f'{r.name}_val_predictions.csv', index=False)
         md.append(f'### {r.name}\n\n' + md_table(t)); print(r.name); print(t.to_string(index=False), '\n')
-    summary = pd.DataFrame({r.name: {k.split('/')[1]: v for k, v in r.metrics().items()} for r in results}).T
+    summary = pd.DataFrame({r.name: {k[len(r.name) + 1:]: v for k, v in r.metrics().items()} for r in results}).T
     summary.to_csv(tables/f'{name}_summary.csv')
-    (tables/f'{name}.md').write_text(f'{PROTOCOL}\n\n{header}\n\n' + md_table(summary.reset_index().rename(columns={'index': 'model'}))
+    (tables/f'{name}.md').write_text(f'{protocol}\n\n{header}\n\n' + md_table(summary.reset_index().rename(columns={'index': 'model'}))
                                      + '\n' + '\n'.join(md))
     return summary
 
@@ -240,7 +242,7 @@ def write_run_readme(run)->Path:
           f"- **Protocol:** {PROTOCOL}", "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
           "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('rq1.md')]
     md += [f"![{f}]({run.figure(f).relative_to(run.path)})\n" for f in figs]
-    md += [part('subsets.md'), part('ablations.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
+    md += [part('subsets.md'), part('ablations.md'), part('ravdess_report.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
     md.append('Every measured number above comes from this run directory (`metrics.json`, `tables/`); the executed stage notebooks are in `notebooks/`.\n')
     atomic_write(run.readme, lambda p: Path(p).write_text('\n'.join(m for m in md if m)))
     return run.readme

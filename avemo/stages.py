@@ -8,7 +8,7 @@ import copy, inspect
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .core import VAD, RunDir, as_list, md_table, write_json, read_json, slug
+from .core import VAD, RunDir, as_list, md_table, write_json, read_json, slug, atomic_write
 from .data import load_manifest, save_manifest
 from .learner import TrainConfig, fit, process_info, save_weights, load_weights
 from .tracking import make_tracker, plot_curves
@@ -20,7 +20,7 @@ from .probes import ridge_fold, ridge_linear, egemaps_features, duration_feature
 # %% auto #0
 __all__ = ['SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'STAGE_FUNCTIONS', 'StageResult', 'stage_kwargs', 'prepare_stage',
            'baselines_stage', 'speech_stage', 'visual_stage', 'evaluation_stage', 'ablation_arms', 'ablation_table',
-           'ablations_stage', 'stand_in_evaluation_run', 'stand_in_ablation_run', 'defaults']
+           'ablations_stage', 'ravdess_stage', 'stand_in_evaluation_run', 'stand_in_ablation_run', 'defaults']
 
 # %% ../nbs/14_stages.ipynb #5f682833
 @dataclass
@@ -672,6 +672,78 @@ def ablations_stage(run, # the main run directory, after the pipeline ran the ar
     if run.table('evaluation_main.md').exists(): write_run_readme(run.path)
     return StageResult('ablations', m, dict(ablations=md), dict(ablations=run.figure('ablations')))
 
+# %% ../nbs/14_stages.ipynb #ed81093e
+def _ravdess_fold(run:RunDir, name:str, items, cfg, task, p:dict, image:int, curves:dict):
+    "A `cross_validate` fold function that trains one registered RAVDESS model on the fold's actors."
+    from avemo.ravdess import RavdessClips, build_model
+    root = run.processed('ravdess')
+    ds = lambda d, train=False: RavdessClips(d, root, p['ravdess_seconds'], p['ravdess_frames'], train, image=image)
+    def run_fold(train, val, test, fold):
+        d = run.fold_dir(f'ravdess_{name}', fold); curves[f'{name} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
+        w = p['ravdess_weights'] or {}
+        make = lambda: build_model(name, p['ravdess_size'], task.outputs, p['ravdess_frames'], image, w.get(name, ''), w.get('mmer_text', '') if name == 'mmer' else '')
+        tr = make_tracker(p['tracker'], d, name=f'ravdess {name} fold {fold}')
+        try: return fit_dataset_fold(make, ds(train, True), ds(val), ds(test), cfg, d, None, tracker=tr, task=task)
+        finally: tr.close()
+    return run_fold
+
+def ravdess_stage(run, # the run directory, after the prepare stage (with `ravdess` among its corpora)
+                  *, ravdess_models:list=(), # models to train (avemo.ravdess.RAVDESS_MODELS); empty: all of them
+                  ravdess_size:str='demo', # demo (tiny widths, CPU) or real (the published architectures: ResNet-50, r3d_18, mvit_v2_s, wav2vec2-base, …)
+                  ravdess_folds:int=6, # actor-independent, gender-balanced folds (6 of 4 actors on RAVDESS); as many as actors or more: leave-one-actor-out
+                  ravdess_channel:str='speech', # speech, song or both (kept apart by default)
+                  ravdess_frames:int=16, # face crops per clip, evenly spaced (seed 004: 16; seed 003: 15)
+                  ravdess_seconds:float=3.0, # audio per clip (crop or zero-pad)
+                  ravdess_image:int=0, # face-crop side the video models see (bilinear resize); 0: as preprocessed
+                  ravdess_epochs:int=2, # epochs per fold
+                  ravdess_batch_size:int=16, # clips per step
+                  ravdess_lr:float=0.001, # peak learning rate
+                  ravdess_optimizer:str='adamw', # adamw or sgd
+                  ravdess_weights:dict={}, # model name -> local backbone weights (file or folder), 'mmer_text' -> a local RoBERTa folder; absent: built from config
+                  tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
+                  seed:int=0, # initialisation and shuffling seed
+                 )->StageResult:
+    "RAVDESS 8-class emotion under actor-independent folds: the majority baseline and every video, audio and audio-visual model."
+    from avemo.ravdess import (ravdess_items, assign_folds, check_folds, ClassTask, majority_baseline, RAVDESS_MODELS, RAVDESS_PROTOCOL,
+                               RAVDESS_LITERATURE, confusion_figure, ravdess_markdown)
+    p, run = dict(locals()), RunDir(run); _need(run, ('ravdess', 'clips'))
+    names = as_list(ravdess_models) or list(RAVDESS_MODELS)
+    if unknown := [n for n in names if n not in RAVDESS_MODELS]: raise ValueError(f'unknown RAVDESS model(s) {unknown}; models are {list(RAVDESS_MODELS)}')
+    clips, dropped = load_manifest(run.manifest('ravdess', 'clips')), []
+    items = assign_folds(ravdess_items(clips, ravdess_channel, dropped), ravdess_folds)
+    check_folds(items, seed=seed)                                          # no actor and no recording in two splits of any fold
+    save_manifest(items, run.table('ravdess/items.csv')); save_manifest(items.groupby('actor')[['gender', 'fold']].first().reset_index(), run.table('ravdess/folds.csv'))
+    if dropped: save_manifest(pd.DataFrame(dropped), run.table('ravdess/dropped.csv'))
+    image = ravdess_image or int(np.load(run.processed('ravdess')/items.faces_npy.iloc[0], mmap_mode='r').shape[1])
+    data = run.data_source('tiny demo corpus (stage test)'); task = ClassTask()
+    print(f'RAVDESS ({ravdess_channel}): {len(clips)} files -> {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
+          f'({len(dropped)} dropped); face crops {image} px; data: {data}; {process_info()}')
+    cfg, curves = TrainConfig.from_prefix(p, 'ravdess', seed=seed, progress=False), {}
+    results = [cross_validate(items, majority_baseline, 'ravdess/majority_baseline', seed=seed, task=task)]
+    for name in names:
+        results.append(cross_validate(items, _ravdess_fold(run, name, items, cfg, task, p, image, curves), f'ravdess/{name}', seed=seed, task=task))
+    res = StageResult('ravdess', notes=[f'{len(dropped)} recording(s) dropped (no audio or no face crops): see ravdess/dropped.csv in the tables'] if dropped else [])
+    header = (f'Data: {data}. Channel: {ravdess_channel}. {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
+              f'(the fold of every actor: ravdess/folds.csv in the tables). {ravdess_frames} face crops of {image} px and {ravdess_seconds:g} s of audio per clip; '
+              f'{ravdess_epochs} epochs, batch {ravdess_batch_size}, {ravdess_optimizer} at {ravdess_lr:g}, best epoch on the validation actors\' UAR; size {ravdess_size}.')
+    res.tables['ravdess'] = summary = write_cv_report(results, run.tables, 'ravdess', header, protocol=RAVDESS_PROTOCOL)
+    res.tables['literature (not measured here)'] = RAVDESS_LITERATURE
+    res.metrics = m = {k: v for r in results for k, v in r.metrics().items()}
+    run.write_metrics('ravdess', m)
+    chance, major = 1 / task.outputs, m['ravdess/majority_baseline/uar']
+    for n in names:
+        u = m[f'ravdess/{n}/uar']
+        res.notes.append(f"{n} ({RAVDESS_MODELS[n]['modality']}): UAR {u:.3f} ± {m[f'ravdess/{n}/uar_std']:.3f}: "
+                         + ('beats' if u > max(chance, major) else 'does NOT beat') + f' chance ({chance:.3f}) and the majority class ({major:.3f})')
+    _close(confusion_figure({r.name.split('/', 1)[1]: r.predictions for r in results[1:]}, out=run.figure('ravdess_confusion')))
+    _close(plot_curves({k: v for k, v in curves.items() if k.endswith('fold 1')}, keys=('train_loss', 'val_uar'), out=run.figure('ravdess_curves'),
+                       title='RAVDESS (fold 1): training loss and validation UAR'))
+    res.figures.update(ravdess_confusion=run.figure('ravdess_confusion'), ravdess_curves=run.figure('ravdess_curves'))
+    figs = {'RAVDESS confusion matrices': run.figure('ravdess_confusion').relative_to(run.path), 'RAVDESS training curves': run.figure('ravdess_curves').relative_to(run.path)}
+    atomic_write(run.table('ravdess_report.md'), lambda f: Path(f).write_text(ravdess_markdown(summary, header, res.notes, figs)))
+    return res
+
+
 # %% ../nbs/14_stages.ipynb #2df1adfd
 def stand_in_evaluation_run(path=None, # folder (default: a new temporary one)
                             seed:int=0, speech_model:str='speech_ncl_cl', visual_model:str='visual_mcl_landmarks')->RunDir:
@@ -710,7 +782,7 @@ def stand_in_ablation_run(path=None, seed:int=0)->RunDir:
 
 # %% ../nbs/14_stages.ipynb #dd5583e4
 STAGE_FUNCTIONS = dict(prepare=prepare_stage, baselines=baselines_stage, speech=speech_stage, visual=visual_stage,
-                       evaluation=evaluation_stage, ablations=ablations_stage)
+                       evaluation=evaluation_stage, ablations=ablations_stage, ravdess=ravdess_stage)
 
 def defaults(func)->dict:
     "A stage function's keyword arguments and their defaults (tuples as lists, as a parameters cell writes them)."

@@ -441,7 +441,7 @@ def write_ravdess(root, seed:int=0, n_actors:int=4, fps:int=10, hw:tuple=(180, 2
 
 # %% ../nbs/00a_synth.ipynb #4398d083
 DEMO_CORPORA = ('iemocap', 'tedlium', 'facesynthetics', 'ravdess')
-DEMO_VERSION = 5   # 5: 100 TED-LIUM talks, 0.91 h after merging, 10.2x the labelled IEMOCAP audio (was 8 talks, 0.075 h; issue 14); 4: latent states and cue parameters in demo_latents/ (for the ceiling; audio, video and labels as in 3); 3: mouth-corner lift 0.25·v (was 0.13·v: 1-3 px on 64-px crops, see 06_visual_train); 2: 2,000 FaceSynthetics images (1 had 400)
+DEMO_VERSION = 6   # 6: 8 RAVDESS actors (was 4): four actor-independent folds of one man and one woman, 120 × 160 video (was 180 × 240; issue 15; the other corpora as in 5); 5: 100 TED-LIUM talks, 0.91 h after merging, 10.2x the labelled IEMOCAP audio (was 8 talks, 0.075 h; issue 14); 4: latent states and cue parameters in demo_latents/ (for the ceiling; audio, video and labels as in 3); 3: mouth-corner lift 0.25·v (was 0.13·v: 1-3 px on 64-px crops, see 06_visual_train); 2: 2,000 FaceSynthetics images (1 had 400)
 
 def make_demo_corpus(out, # folder for the four corpora
                      seed:int=0, # everything is a deterministic function of the seed
@@ -463,7 +463,7 @@ def make_demo_corpus(out, # folder for the four corpora
     write = dict(iemocap=lambda: write_iemocap(out, seed, n_dialogs=n(2), workers=workers),
                  tedlium=lambda: write_tedlium(out, seed, n_talks=n(100, 4)),    # unlabelled speech: about 10x the labelled IEMOCAP audio
                  facesynthetics=lambda: write_facesynthetics(out, seed, n_images=n(2000, 16)),
-                 ravdess=lambda: write_ravdess(out, seed, n_actors=n(4), workers=workers))
+                 ravdess=lambda: write_ravdess(out, seed, n_actors=n(8, 2), hw=(120, 160), workers=workers))   # 4 gender-balanced folds of 2 actors; small frames: the crops are 64 px
     for c in DEMO_CORPORA:
         if c in corpora and c not in have:
             write[c](); have = [h for h in DEMO_CORPORA if h in have or h == c]
@@ -473,7 +473,7 @@ def make_demo_corpus(out, # folder for the four corpora
 # %% ../nbs/00a_synth.ipynb #8bc8f336
 def tiny_run(path=None, # run directory (default: a new temporary folder)
              seed:int=0, # corpus seed
-             corpora=('iemocap', 'tedlium', 'facesynthetics'), # which corpora to write and prepare
+             corpora=('iemocap', 'tedlium', 'facesynthetics'), # which corpora to write and prepare (also: ravdess)
              face_size:int=64, # IEMOCAP face-crop and FaceSynthetics image side (pixels)
             ):
     "A run directory after a tiny prepare stage (the fixture of the stage tests): corpus, processed arrays and `data.json`."
@@ -491,6 +491,11 @@ def tiny_run(path=None, # run directory (default: a new temporary folder)
     if 'facesynthetics' in corpora:
         roots['facesynthetics'] = write_facesynthetics(c, seed=seed, n_images=48, size=face_size)
         preprocess_facesynthetics(facesynthetics_manifest(roots['facesynthetics']), run.processed('facesynthetics'), image_size=face_size)
+    if 'ravdess' in corpora:                                             # 4 actors (2 men, 2 women), 15 recordings each, small frames
+        from avemo.data import ravdess_manifest
+        from avemo.preprocess import preprocess_ravdess
+        roots['ravdess'] = write_ravdess(c, seed=seed, n_actors=4, hw=(96, 128))
+        preprocess_ravdess(ravdess_manifest(roots['ravdess']), run.processed('ravdess'), face_size=face_size, max_frames=4)
     write_json(run.data_file, dict(source='tiny demo corpus (stage test)',
                                    corpora={k: dict(root=str(Path(v).resolve()), processed=str(run.processed(k).resolve())) for k, v in roots.items()}))
     return run
