@@ -673,11 +673,10 @@ def ablations_stage(run, # the main run directory, after the pipeline ran the ar
     return StageResult('ablations', m, dict(ablations=md), dict(ablations=run.figure('ablations')))
 
 # %% ../nbs/14_stages.ipynb #ed81093e
-def _ravdess_fold(run:RunDir, name:str, items, cfg, task, p:dict, image:int, curves:dict):
-    "A `cross_validate` fold function that trains one registered RAVDESS model on the fold's actors."
+def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int, curves:dict):
+    "A `cross_validate` fold function that trains one registered RAVDESS model on the fold's actors (`store`: `ravdess.load_clips`)."
     from avemo.ravdess import RavdessClips, build_model
-    root = run.processed('ravdess')
-    ds = lambda d, train=False: RavdessClips(d, root, p['ravdess_seconds'], p['ravdess_frames'], train, image=image)
+    ds = lambda d, train=False: RavdessClips(d, store, p['ravdess_seconds'], train)
     def run_fold(train, val, test, fold):
         d = run.fold_dir(f'ravdess_{name}', fold); curves[f'{name} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
         w = p['ravdess_weights'] or {}
@@ -705,7 +704,7 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
                  )->StageResult:
     "RAVDESS 8-class emotion under actor-independent folds: the majority baseline and every video, audio and audio-visual model."
     from avemo.ravdess import (ravdess_items, assign_folds, check_folds, ClassTask, majority_baseline, RAVDESS_MODELS, RAVDESS_PROTOCOL,
-                               RAVDESS_LITERATURE, confusion_figure, ravdess_markdown)
+                               RAVDESS_LITERATURE, confusion_figure, ravdess_markdown, load_clips)
     p, run = dict(locals()), RunDir(run); _need(run, ('ravdess', 'clips'))
     names = as_list(ravdess_models) or list(RAVDESS_MODELS)
     if unknown := [n for n in names if n not in RAVDESS_MODELS]: raise ValueError(f'unknown RAVDESS model(s) {unknown}; models are {list(RAVDESS_MODELS)}')
@@ -719,9 +718,10 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     print(f'RAVDESS ({ravdess_channel}): {len(clips)} files -> {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
           f'({len(dropped)} dropped); face crops {image} px; data: {data}; {process_info()}')
     cfg, curves = TrainConfig.from_prefix(p, 'ravdess', seed=seed, progress=False), {}
+    store = load_clips(items, run.processed('ravdess'), ravdess_frames, image)   # every file read once, for every model and fold
     results = [cross_validate(items, majority_baseline, 'ravdess/majority_baseline', seed=seed, task=task)]
     for name in names:
-        results.append(cross_validate(items, _ravdess_fold(run, name, items, cfg, task, p, image, curves), f'ravdess/{name}', seed=seed, task=task))
+        results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves), f'ravdess/{name}', seed=seed, task=task))
     res = StageResult('ravdess', notes=[f'{len(dropped)} recording(s) dropped (no audio or no face crops): see ravdess/dropped.csv in the tables'] if dropped else [])
     header = (f'Data: {data}. Channel: {ravdess_channel}. {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
               f'(the fold of every actor: ravdess/folds.csv in the tables). {ravdess_frames} face crops of {image} px and {ravdess_seconds:g} s of audio per clip; '
