@@ -74,7 +74,10 @@ RUN_LAYOUT = """\
 | `models/<model>/fold<k>/` | every LOSO trainer | one fold's training run: `metrics.jsonl`, checkpoints |
 | `models/<model>/final/` | baselines, speech | the model trained on all sessions, saved for `avemo predict` (`model.json` + safetensors) |
 | `tables/<model>_predictions.csv`, `_val_predictions.csv`, `_folds.csv` | every LOSO stage | test and validation predictions, per-fold CCC |
-| `tables/ravdess/` | ravdess | `folds.csv` (every actor's fold), `items.csv` (every recording, its files and fold), per-fold scores and test logits per model |
+| `tables/ravdess/` | ravdess | `folds.csv` (every actor's fold), `items.csv` (every recording, its files and fold), per-fold scores and test logits per model, `fusion.csv` and `semi.csv` (fusion methods, semi-supervised curve) |
+| `models/ravdess_<model>/fold<k>/features.safetensors` | ravdess | a fusion source's frozen clip features for every recording under fold k's model (`vector`/`sequence`, `logits`) |
+| `models/fusion_<method>/fold<k>/`, `models/semi_<share>_<arm>/fold<k>/` | evaluation, ravdess | a fusion head's or semi-supervised arm's training run (RAVDESS: `ravdess_fusion_…`) |
+| `tables/fusion_methods.md`, `tables/semi_supervised.csv` | evaluation | IEMOCAP fusion methods 1-5, merged and HGR, the HGR ablation and the semi-supervised curve |
 | `tables/<name>.md`, `.csv` | every stage | the stage's report tables |
 | `figures/<name>.png` | every stage | figures |
 | `metrics/<stage>.json` | every stage | flat `model/metric` → number; merged into `metrics.json` |

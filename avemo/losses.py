@@ -10,7 +10,8 @@ import numpy as np
 from .core import VAD
 
 # %% auto #0
-__all__ = ['TripletLoss', 'MAELoss', 'MSELoss', 'ccc', 'CCCLoss', 'ccc_report', 'NegativeCosineSimilarity', 'InfoNCE']
+__all__ = ['TripletLoss', 'MAELoss', 'MSELoss', 'ccc', 'CCCLoss', 'ccc_report', 'NegativeCosineSimilarity', 'InfoNCE', 'soft_hgr',
+           'HGRLoss']
 
 # %% ../nbs/02_losses.ipynb #eea6cc04
 def ccc(pred:Tensor, # (N,) or (N, D) predictions
@@ -64,3 +65,34 @@ class InfoNCE(nn.Module):
 
 # %% ../nbs/02_losses.ipynb #e68acd19
 TripletLoss, MAELoss, MSELoss = nn.TripletMarginLoss, nn.L1Loss, nn.MSELoss
+
+# %% ../nbs/02_losses.ipynb #6bbbe91e
+def soft_hgr(f:Tensor, # (N, k) features of one view (audio, say)
+             g:Tensor, # (N, k) features of the other view (video, or the label embedding)
+            )->Tensor: # () the Soft-HGR objective H(f, g), to be maximised
+    "Soft-HGR (Wang et al. 2019): E[f̃ᵀg̃] − ½ tr(cov f̃ · cov g̃), f̃ and g̃ centred over the batch, moments with 1/(N − 1)."
+    if f.ndim != 2 or f.shape != g.shape: raise ValueError(f'soft_hgr needs two (N, k) feature batches of one shape, got {tuple(f.shape)} and {tuple(g.shape)}')
+    n = f.shape[0]
+    if n < 2: raise ValueError(f'soft_hgr needs at least 2 samples to estimate covariances, got a batch of {n}')
+    f, g = f - f.mean(0), g - g.mean(0)                                               # centring: H is invariant to constants added to f or g
+    if not (bool(f.detach().abs().max() > 0) and bool(g.detach().abs().max() > 0)):
+        raise ValueError('soft_hgr: one view has constant features over the batch (zero covariance); H is undefined as a correlation')
+    cov_f, cov_g = f.T @ f / (n - 1), g.T @ g / (n - 1)                                # (k, k) feature covariances
+    return (f * g).sum() / (n - 1) - 0.5 * (cov_f * cov_g.T).sum()                     # tr(AB) = Σ A ⊙ Bᵀ
+
+def _usable(x:Tensor)->bool: return x.shape[0] >= 2 and bool((x.detach() - x.detach().mean(0)).abs().max() > 0)
+
+class HGRLoss(nn.Module):
+    "Seed 002's correlation loss: −[H(f_a, f_v) + H(f_a, h_y) + H(f_v, h_y)]; unlabelled rows enter only H(f_a, f_v)."
+    def forward(self, fa:Tensor, # (B, k) audio features
+                fv:Tensor, # (B, k) visual features
+                fy:Tensor|None=None, # (B, k) label embeddings (rows of unlabelled clips are ignored)
+                labelled:Tensor|None=None, # (B,) bool: which rows have a label (default: all, when fy is given)
+               )->Tensor: # () the loss to minimise
+        terms = [soft_hgr(fa, fv)] if _usable(fa) and _usable(fv) else []
+        if fy is not None:
+            m = torch.ones(len(fy), dtype=torch.bool, device=fy.device) if labelled is None else labelled.bool()
+            a, v, y = fa[m], fv[m], fy[m]
+            if _usable(y):                                                             # a batch of one class carries no label correlation
+                terms += [soft_hgr(a, y), soft_hgr(v, y)] if _usable(a) and _usable(v) else []
+        return -torch.stack(terms).sum() if terms else fa.sum() * 0.

@@ -11,12 +11,13 @@ from .data import RAVDESS_EMOTIONS, RAVDESS_CODES
 from .crossval import Task, loso_split
 
 # %% auto #0
-__all__ = ['RAVDESS_PROTOCOL', 'RAVDESS_MODELS', 'RAVDESS_LITERATURE', 'clip_id', 'ravdess_items', 'actor_folds', 'assign_folds',
-           'check_split', 'check_folds', 'CrossEntropyObjective', 'class_scores', 'ClassTask', 'majority_baseline',
-           'load_clips', 'RavdessClips', 'frame_encoder', 'ResNetLSTM', 'ResNetTransformer', 'VideoNet', 'r3d',
-           'mvit_net', 'mvit', 'LocalFeatureExtractor', 'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN',
-           'wav2vec2_encoder', 'w2v_frames', 'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVFrames',
-           'build_model', 'confusion_figure', 'ravdess_markdown']
+__all__ = ['RAVDESS_PROTOCOL', 'RAVDESS_MODELS', 'FUSION_SOURCES', 'RAVDESS_LITERATURE', 'clip_id', 'ravdess_items',
+           'actor_folds', 'assign_folds', 'check_split', 'check_folds', 'CrossEntropyObjective', 'class_scores',
+           'ClassTask', 'majority_baseline', 'load_clips', 'RavdessClips', 'frame_encoder', 'ResNetLSTM',
+           'ResNetTransformer', 'VideoNet', 'r3d', 'mvit_net', 'mvit', 'LocalFeatureExtractor',
+           'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN', 'wav2vec2_encoder', 'w2v_frames',
+           'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVFrames', 'build_model', 'clip_features',
+           'confusion_figure', 'ravdess_markdown']
 
 # %% ../nbs/15_ravdess.ipynb #bbb0c3ba
 def clip_id(path)->str:
@@ -184,7 +185,9 @@ class ResNetLSTM(nn.Module):
     def __init__(self, encoder:nn.Module, hidden:int=256, classes:int=8):
         super().__init__(); self.encoder = encoder
         self.lstm = nn.LSTM(encoder.num_features, hidden, batch_first=True, bidirectional=True); self.fc = nn.Linear(2 * hidden, classes)
-    def forward(self, batch): h, _ = self.lstm(_per_frame(self.encoder, batch['frames'])); return dict(pred=self.fc(h.mean(1)))
+    def features(self, batch)->dict: # sequence (B, F, 2H): BiLSTM states; vector (B, 2H): their mean, what `fc` reads
+        h, _ = self.lstm(_per_frame(self.encoder, batch['frames'])); return dict(sequence=h, vector=h.mean(1))
+    def forward(self, batch): return dict(pred=self.fc(self.features(batch)['vector']))
 
 class ResNetTransformer(nn.Module):
     "ResNet frame embeddings → Transformer encoder with learnt positions → mean → logits (seed 004)."
@@ -193,9 +196,10 @@ class ResNetTransformer(nn.Module):
         self.pos = nn.Parameter(torch.zeros(1, frames, d_model)); nn.init.trunc_normal_(self.pos, std=0.02)
         self.tf = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model, heads, 2 * d_model, 0.1, batch_first=True), layers)
         self.fc = nn.Linear(d_model, classes)
-    def forward(self, batch):
-        x = self.proj(_per_frame(self.encoder, batch['frames'])); x = x + self.pos[:, :x.shape[1]]
-        return dict(pred=self.fc(self.tf(x).mean(1)))
+    def features(self, batch)->dict: # sequence (B, F, d_model), vector (B, d_model)
+        x = self.proj(_per_frame(self.encoder, batch['frames'])); h = self.tf(x + self.pos[:, :x.shape[1]])
+        return dict(sequence=h, vector=h.mean(1))
+    def forward(self, batch): return dict(pred=self.fc(self.features(batch)['vector']))
 
 class VideoNet(nn.Module):
     "A torchvision video network on (B, 3, F, S, S) clips."
@@ -272,9 +276,10 @@ class EfficientFace(nn.Module):
         x = self.maxpool(self.conv1(x))
         x = self.modulator(self.stage2(x) + self.local(x))
         return self.conv5(self.stage4(self.stage3(x))).mean((2, 3))
-    def forward(self, batch):
-        f = _per_frame(self.embed, batch['frames'])                          # (B, F, 1024)
-        return dict(pred=self.fc(self.temporal(f.transpose(1, 2)).mean(2)))
+    def features(self, batch)->dict: # sequence (B, F, 1024): per-frame conv5 vectors (seed 003's 1024 × 15); vector (B, 1024): after temporal pooling
+        f = _per_frame(self.embed, batch['frames'])
+        return dict(sequence=f, vector=self.temporal(f.transpose(1, 2)).mean(2))
+    def forward(self, batch): return dict(pred=self.fc(self.features(batch)['vector']))
 
 # %% ../nbs/15_ravdess.ipynb #e3aa9f46
 class WaveCNN(nn.Module):
@@ -291,6 +296,7 @@ class WaveCNN(nn.Module):
             s = int(torch.randint(0, T - self.win + 1, ())); return self.net(wave[:, None, s:s + self.win]).mean(2)
         n = T // self.win; w = wave[:, :n * self.win].reshape(B * n, 1, self.win)
         return self.net(w).mean(2).view(B, n, -1).mean(1)
+    def features(self, batch)->dict: return dict(vector=self.embed(batch['wave']))        # (B, D): what `fc` reads
     def forward(self, batch): return dict(pred=self.fc(self.embed(batch['wave'])))
 
 class MelCNN(nn.Module):
@@ -301,7 +307,8 @@ class MelCNN(nn.Module):
         layers, cin = [], 1
         for cout in (width, 2 * width, 4 * width): layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True), nn.MaxPool2d(2)]; cin = cout
         self.net, self.fc = nn.Sequential(*layers), nn.Linear(cin, classes)
-    def forward(self, batch): return dict(pred=self.fc(self.net(torch.log(self.mel(batch['wave']) + 1e-6)[:, None]).mean((2, 3))))
+    def features(self, batch)->dict: return dict(vector=self.net(torch.log(self.mel(batch['wave']) + 1e-6)[:, None]).mean((2, 3)))
+    def forward(self, batch): return dict(pred=self.fc(self.features(batch)['vector']))
 
 def wav2vec2_encoder(size:str='demo', weights:str=''):
     "transformers' Wav2Vec2Model: the base architecture (real) or a 2-layer, 64-wide one without LayerDrop (demo); `weights` is a local model folder."
@@ -323,9 +330,10 @@ class Wav2Vec2Classifier(nn.Module):
     "wav2vec2 frames → mean over the valid frames → logits."
     def __init__(self, size:str='demo', classes:int=8, weights:str=''):
         super().__init__(); self.w2v = wav2vec2_encoder(size, weights); self.fc = nn.Linear(self.w2v.config.hidden_size, classes)
-    def forward(self, batch):
+    def features(self, batch)->dict: # vector (B, D): the mean of the valid frames
         h, m = w2v_frames(self.w2v, batch['wave'], batch['lengths'])
-        return dict(pred=self.fc((h * m[..., None]).sum(1) / m.sum(1, keepdim=True)))
+        return dict(vector=(h * m[..., None]).sum(1) / m.sum(1, keepdim=True))
+    def forward(self, batch): return dict(pred=self.fc(self.features(batch)['vector']))
 
 def byte_tokens(texts:list, max_len:int=64)->tuple[Tensor, Tensor]:
     "UTF-8 bytes + 3 as token ids (0 pad, 1 start, 2 end) and the attention mask: the offline tokenizer of a config-built RoBERTa."
@@ -418,6 +426,19 @@ def build_model(name:str, size:str='demo', classes:int=8, frames:int=16, image:i
     if name not in RAVDESS_MODELS: raise ValueError(f'unknown RAVDESS model {name!r}; models are {list(RAVDESS_MODELS)}')
     build = RAVDESS_MODELS[name]['build']
     return build(_size(size), classes, frames, image, weights, text_weights) if name == 'mmer' else build(_size(size), classes, frames, image, weights)
+
+# %% ../nbs/15_ravdess.ipynb #1b47089f
+FUSION_SOURCES = dict(audio=('wave_cnn_short', 'wave_cnn', 'mel_cnn', 'wav2vec2'),          # features(batch)['vector']
+                      video=('efficientface', 'resnet_lstm', 'resnet_transformer'))         # features(batch)['sequence'], per frame
+
+@torch.no_grad()
+def clip_features(model:nn.Module, ds:torch.utils.data.Dataset, batch_size:int=32)->dict:
+    "Every item's `vector` (N, D), `sequence` (N, F, D) when the model has one, and `logits` (N, K), in evaluation mode."
+    model.eval(); got = {}
+    for b in torch.utils.data.DataLoader(ds, batch_size=batch_size, collate_fn=torch.utils.data.default_collate):
+        f = model.features(b); f['logits'] = model.fc(f['vector'])
+        for k, v in f.items(): got.setdefault(k, []).append(v.float().cpu())
+    return {k: torch.cat(v) for k, v in got.items()}
 
 # %% ../nbs/15_ravdess.ipynb #0e676aac
 RAVDESS_LITERATURE = pd.DataFrame([

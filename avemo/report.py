@@ -240,7 +240,7 @@ def write_run_readme(run)->Path:
     md = [f"# avemo run: {run.path.name}\n", f"- **Data:** {run.data_source()}",
           f"- **Profile:** {cfg.get('profile', '?')} (all parameters in `config.json`); stages: {', '.join(cfg.get('stages', []))}",
           f"- **Protocol:** {PROTOCOL}", "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
-          "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('rq1.md')]
+          "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('fusion_methods.md'), part('rq1.md')]
     md += [f"![{f}]({run.figure(f).relative_to(run.path)})\n" for f in figs]
     md += [part('subsets.md'), part('ablations.md'), part('ravdess_report.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
     md.append('Every measured number above comes from this run directory (`metrics.json`, `tables/`); the executed stage notebooks are in `notebooks/`.\n')

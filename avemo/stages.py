@@ -5,9 +5,11 @@
 # %% ../nbs/14_stages.ipynb #024d9bf3
 from __future__ import annotations
 import copy, inspect
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+from safetensors.torch import save_file
+from tqdm.auto import tqdm
 from .core import VAD, RunDir, as_list, md_table, write_json, read_json, slug, atomic_write
 from .data import load_manifest, save_manifest
 from .learner import TrainConfig, fit, process_info, save_weights, load_weights
@@ -542,7 +544,73 @@ def _attention_fusion(run:RunDir, utts, frames, speech_model, visual_model, p:di
         return out
     return cross_validate(utts, run_fold, 'fusion_attention', seed=seed)
 
-def _fusion(run:RunDir, preds, vals, utts, frames, p:dict, res:StageResult)->tuple[dict, list, list]:
+def _keyframe_features(utts:pd.DataFrame, frames:pd.DataFrame, crops:torch.Tensor, k:int)->tuple[torch.Tensor, torch.Tensor]:
+    "Each utterance's active-speaker crop embeddings at k evenly spaced keyframes, (N, k, D), and which are real, (N, k)."
+    fr = frames.reset_index(drop=True); act = fr[fr.active.astype(bool)]
+    by = {u: g.sort_values('time').index.to_numpy() for u, g in act.groupby('utt_id')}
+    V, M = torch.zeros(len(utts), k, crops.shape[1]), torch.zeros(len(utts), k, dtype=torch.bool)
+    for i, u in enumerate(utts.utt_id):
+        idx = by.get(u, np.zeros(0, int))
+        if len(idx): sel = idx[np.linspace(0, len(idx) - 1, min(k, len(idx))).round().astype(int)]; V[i, :len(sel)] = crops[sel]; M[i, :len(sel)] = True
+    return V, M
+
+def _iemocap_fusion(run:RunDir, utts, frames, p:dict)->tuple[dict, list, dict]:
+    "Fusion methods 1-5, merged and HGR on the two frozen encoders' embeddings under LOSO, the λ = 0 arm and the semi-supervised curve."
+    from avemo.crossval import loso_split, VADTask
+    from avemo.fusion import fusion_cv
+    s, v, seed = p['speech_model'], p['visual_model'], p['seed']
+    s_emb = cached_embeddings(run.embeddings(s), utts.utt_id.tolist())
+    crops = cached_embeddings(run.embeddings(v, 'crop'), (frames.faces_npy + ':' + frames.crop_index.astype(str)).tolist())
+    V, M = _keyframe_features(utts, frames, crops, p['fusion_frames'])
+    fm = torch.tensor(face_means(crops, frames, utts), dtype=torch.float32); index, cache = {u: i for i, u in enumerate(utts.utt_id)}, {}
+    def fold_features(fold):                  # the two single-modality outputs: each modality's ridge probe on the fold's training rows
+        if fold not in cache:
+            tr, va, _ = loso_split(utts, fold, seed=seed); r = lambda d: [index[u] for u in d.utt_id]; outs = []
+            for x in (s_emb, fm):
+                W, b, _ = ridge_linear(x[r(tr)].numpy(), tr[list(VAD)].to_numpy(), x[r(va)].numpy(), va[list(VAD)].to_numpy())
+                outs.append(torch.tensor(x.numpy() @ W + b, dtype=torch.float32))
+            cache[fold] = dict(audio=s_emb, video=V, video_mask=M, audio_out=outs[0], video_out=outs[1])
+        return cache[fold]
+    task, cfg = VADTask(tuple(as_list(p['ccc_weights'], float))), TrainConfig.from_prefix(p, 'fusion', optimizer='adamw', seed=seed, progress=False)
+    def cv(method, name, **kw):
+        return fusion_cv(utts, fold_features, index, method, task, cfg, lambda f: run.fold_dir(name.replace('/', '_'), f), name,
+                         p['fusion_width'], p['modality_dropout'], **{'hgr_lambda': p['hgr_lambda'], 'seed': seed, **kw})
+    methods = [m for m in as_list(p['fusion_methods']) if m not in ('late', 'attention')]   # those two: the thesis's own, above
+    fused = {f'fusion_{m}': cv(m, f'fusion_{m}') for m in tqdm(methods, desc='fusion methods', leave=False)}
+    lam0, semi = [cv('hgr', 'fusion_hgr_lambda0', hgr_lambda=0.)], {}
+    for frac in as_list(p['label_fractions'], float):
+        for arm, lam in (('supervised', 0.), ('hgr', p['hgr_lambda'])):
+            if frac == 1 and 'fusion_hgr' in fused: semi[(frac, arm)] = replace(lam0[0] if lam == 0 else fused['fusion_hgr'], name=f'semi/1/{arm}')
+            else: semi[(frac, arm)] = cv('hgr', f'semi/{frac:g}/{arm}', hgr_lambda=lam, label_fraction=frac)
+    return fused, lam0, semi
+
+def _iemocap_fusion_report(run:RunDir, preds, fused:dict, lam0, semi, p:dict, res:StageResult)->str:
+    "`tables/fusion_methods.md`: every fusion method beside the two single models, the chosen fusion per fold, the HGR ablation, the curve."
+    from avemo.crossval import VADTask
+    from avemo.scoring import rescore
+    from avemo.fusion import FUSION_METHODS, fusion_table, fold_comparison, semi_rows, semi_figure
+    task, s, v = VADTask(), p['speech_model'], p['visual_model']
+    singles = [rescore(preds[s], s), rescore(preds[v], v)]
+    about = {f'fusion_{k}': x['about'] for k, x in FUSION_METHODS.items()} | {'fusion_hgr_lambda0': 'the hgr network with λ = 0 (ablation)',
+             'fusion': 'the fusion picked on validation', s: 'speech model', v: 'face model'}
+    table = fusion_table(singles + [r for k, r in fused.items() if k != 'fusion'] + lam0, task, about)
+    bs = max(singles, key=lambda r: r.summary().loc['mean'].mean())
+    comp = fold_comparison(fused['fusion'], bs, task)
+    hgr = fold_comparison(fused['fusion_hgr'], lam0[0], task) if 'fusion_hgr' in fused and lam0 else None
+    rows = semi_rows(semi, task) if semi else None; fig = run.figure('semi_supervised')
+    if rows is not None:
+        save_manifest(rows, run.table('semi_supervised.csv'))
+        _close(semi_figure(rows, 'mean CCC over V, A, D (LOSO)', f'IEMOCAP: {s} + {v}, HGR network', fig)); res.figures['semi_supervised'] = fig
+    md = _fusion_markdown(f'Fusion of {s} and {v}: seed 003 methods 1-5, the merged head and HGR (seed 002)', table, p.get('fusion_picked', 'fusion'), bs.name, comp, hgr, rows,
+                          fig.relative_to(run.path), 'mean CCC')
+    md = ('## Fusion methods (IEMOCAP, measured in this run)\n\n' + md + f"\nHeads read the frozen speech encoder's utterance embedding and the face "
+          f"encoder's embeddings of {p['fusion_frames']} evenly spaced active-speaker keyframes (z-scored on the fold's training rows); "
+          "method 1 and late fusion read each modality's ridge probe fitted on the fold's training rows. The semi-supervised curve's "
+          "encoders are self-supervised, so no label reaches it beyond the labelled share. Scores: mean CCC over V, A, D per test session.\n")
+    run.table('fusion_methods.md').write_text(md); res.tables['fusion methods'] = table
+    return md
+
+def _fusion(run:RunDir, preds, vals, utts, frames, p:dict, res:StageResult, extra:dict|None=None)->tuple[dict, list, list]:
     "Late fusion (weights per dimension fitted on each fold's validation dialogs) and attention fusion; `fusion` is the one better on validation."
     from avemo.fusion import late_fusion_cv
     from avemo.scoring import rescore
@@ -553,10 +621,11 @@ def _fusion(run:RunDir, preds, vals, utts, frames, p:dict, res:StageResult)->tup
     res.tables['late-fusion weight of speech per fold (1 - w goes to the face)'] = late_w.round(2)
     fused['fusion_attention'] = _attention_fusion(run, utts, frames, s, v, p, alphas)
     res.tables['attention fusion, mean modality weight on the test session'] = pd.DataFrame(alphas).round(3)
+    fused.update(extra or {})                                                  # fusion methods 1-5, merged, HGR: candidates too
     val_score = {k: float(rescore(r.val_predictions, k).summary().loc['mean'].mean()) for k, r in fused.items()}   # mean over folds and V, A, D
     best = max(val_score, key=val_score.get)
     fused['fusion'] = rescore(fused[best].predictions, 'fusion'); fused['fusion'].val_predictions = fused[best].val_predictions
-    notes.append(f"`fusion` = **{best}** (mean validation CCC: " + ', '.join(f'{k} {v:.3f}' for k, v in val_score.items()) + ').')
+    p['fusion_picked'] = best; notes.append(f"`fusion` = **{best}** (mean validation CCC: " + ', '.join(f'{k} {v:.3f}' for k, v in val_score.items()) + ').')
     return fused, notes, alphas
 
 # %% ../nbs/14_stages.ipynb #aacfc7c7
@@ -567,6 +636,12 @@ def evaluation_stage(run, # the run directory, after the baselines, speech and v
                      fusion_batch_size:int=32, # attention-fusion batch
                      fusion_lr:float=0.001, # attention-fusion learning rate (AdamW)
                      fusion_dim:int=64, # attention-fusion width
+                     fusion_methods:list=('late', 'attention', 'm1', 'm2', 'm3', 'm4', 'm5', 'merged', 'hgr'), # avemo.fusion.FUSION_METHODS (late and attention: the thesis's, always run)
+                     fusion_width:int=64, # width of the method 2-5, merged and HGR heads (seed 003: 1024, the thesis profile)
+                     fusion_frames:int=8, # active-speaker keyframes per utterance the fusion heads see
+                     modality_dropout:float=0.0, # drop a whole modality per training utterance with this probability (seed 003, MMER)
+                     hgr_lambda:float=0.1, # weight of the HGR correlation loss (seed 002); the ablation also trains 0
+                     label_fractions:list=(0.25, 1.0), # semi-supervised curve: shares of labelled training utterances; empty: no curve
                      ccc_weights:list=(1, 1, 1), # CCC loss weights for valence, arousal, dominance (normalised)
                      tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
                      seed:int=0, # initialisation and shuffling seed
@@ -581,12 +656,14 @@ def evaluation_stage(run, # the run directory, after the baselines, speech and v
     preds, vals = load_predictions(run.tables), load_predictions(run.tables, 'val')
     for k in [k for k in preds if k.startswith('fusion')]: preds.pop(k); vals.pop(k, None)      # re-made below
     print(f'data: {data}; models with LOSO predictions: {", ".join(preds)}; {process_info()}')
-    res = StageResult('evaluation')
-    fused, notes, alphas = _fusion(run, preds, vals, utts, frames, p, res)
+    res = StageResult('evaluation'); _check_fusion([], fusion_methods, label_fractions)
+    ok = speech_model in preds and visual_model in preds
+    more, lam0, semi = _iemocap_fusion(run, utts, frames, p) if ok else ({}, [], {})
+    fused, notes, alphas = _fusion(run, preds, vals, utts, frames, p, res, more)
     allp = {**preds, **{k: r.predictions for k, r in fused.items()}}
     subsets, m, res.tables['subsets'] = subset_report(run, allp, utts, data)
-    for k in ('fusion', 'fusion_late', 'fusion_attention'):
-        if k in fused: m.update(fused[k].metrics())
+    for r in list(fused.values()) + lam0 + list(semi.values()): m.update(r.metrics())
+    if 'fusion' in fused: _iemocap_fusion_report(run, preds, fused, lam0, semi, p, res)
     res.tables['main'], best_single, mean_ccc = main_report(run, subsets['all'], preds, data)
     res.tables['fusion'] = fusion_report(run, subsets['all'], fused, notes, alphas, best_single, mean_ccc)
     res.tables['RQ1'] = rq1_report(run, allp, speech_model, visual_model, m)
@@ -673,18 +750,110 @@ def ablations_stage(run, # the main run directory, after the pipeline ran the ar
     return StageResult('ablations', m, dict(ablations=md), dict(ablations=run.figure('ablations')))
 
 # %% ../nbs/14_stages.ipynb #ed81093e
-def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int, curves:dict):
+def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int, curves:dict,
+                  feats:dict|None=None, # fold -> `clip_features` of every item, filled in (and saved) when given: a fusion source
+                  items:pd.DataFrame|None=None, # every item (in `feats` row order), with feats
+                  label_fraction:float=1.0, # train and select on this share of the fold's labels (`fusion.label_mask`, as the semi-supervised heads)
+                  tag:str=''): # run-directory suffix of this model's folds
     "A `cross_validate` fold function that trains one registered RAVDESS model on the fold's actors (`store`: `ravdess.load_clips`)."
-    from avemo.ravdess import RavdessClips, build_model
+    from avemo.ravdess import RavdessClips, build_model, clip_features
+    from avemo.fusion import label_mask
     ds = lambda d, train=False: RavdessClips(d, store, p['ravdess_seconds'], train)
     def run_fold(train, val, test, fold):
-        d = run.fold_dir(f'ravdess_{name}', fold); curves[f'{name} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
+        d = run.fold_dir(f'ravdess_{name}{tag}', fold); curves[f'{name}{tag} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
+        if label_fraction < 1:                   # the same labelled rows as `fusion.fusion_cv` keeps for this fold
+            train = train[label_mask(train, label_fraction, p['seed'] * 1000 + int(fold), 'label')]
+            val = val[label_mask(val, label_fraction, p['seed'] * 1000 + int(fold) + 1, 'label')]
         w = p['ravdess_weights'] or {}
         make = lambda: build_model(name, p['ravdess_size'], task.outputs, p['ravdess_frames'], image, w.get(name, ''), w.get('mmer_text', '') if name == 'mmer' else '')
-        tr = make_tracker(p['tracker'], d, name=f'ravdess {name} fold {fold}')
-        try: return fit_dataset_fold(make, ds(train, True), ds(val), ds(test), cfg, d, None, tracker=tr, task=task)
+        tr = make_tracker(p['tracker'], d, name=f'ravdess {name}{tag} fold {fold}')
+        try: out = fit_dataset_fold(make, ds(train, True), ds(val), ds(test), cfg, d, None, tracker=tr, task=task)
         finally: tr.close()
+        if feats is not None:
+            feats[fold] = clip_features(out.model, ds(items), cfg.batch_size)
+            atomic_write(d/'features.safetensors', lambda f: save_file(feats[fold], str(f)))
+        return out
     return run_fold
+
+def _check_fusion(sources:list, methods, fractions)->None:
+    "Clear errors for fusion settings, before anything trains."
+    from avemo.ravdess import FUSION_SOURCES
+    from avemo.fusion import FUSION_METHODS
+    if sources and (len(sources) != 2 or sources[0] not in FUSION_SOURCES['audio'] or sources[1] not in FUSION_SOURCES['video']):
+        raise ValueError(f'ravdess_fusion must be [audio model, video model] with the audio model in {list(FUSION_SOURCES["audio"])} '
+                         f'and the video model in {list(FUSION_SOURCES["video"])}; got {sources}')
+    if unknown := [m for m in as_list(methods) if m not in FUSION_METHODS]: raise ValueError(f'unknown fusion method(s) {unknown}; methods are {list(FUSION_METHODS)}')
+    if bad := [f for f in as_list(fractions, float) if not 0 < f <= 1]: raise ValueError(f'label_fractions must be in (0, 1], got {bad}')
+
+def _fusion_markdown(title:str, table:pd.DataFrame, best:str, best_single:str, comp:pd.DataFrame, hgr:pd.DataFrame|None,
+                     semi:pd.DataFrame|None, semi_fig:str, score:str, extra:str='')->str:
+    "The fusion section of a report: the methods, the chosen fusion against the best single model per fold, the HGR ablation, the curve."
+    wins = int((comp.difference > 0).sum())
+    md = [f'### {title}\n', md_table(table),
+          f'\nThe fusion picked on the validation split: **{best}**. Against the best single model by test {score} (**{best_single}**), per test fold '
+          f'({wins} of {len(comp)} folds better, mean difference {comp.difference.mean():+.3f}):\n', md_table(comp.round(3))]
+    if hgr is not None: md += [f'\n**HGR ablation** (seed 002): the same network with and without the correlation loss, per fold {score}:\n', md_table(hgr.round(3))]
+    if semi is not None and len(semi):
+        md += ['\n**Semi-supervised** (seed 002): the HGR network trained on a share of the labels, the supervised arm on the labelled clips only, '
+               f'the HGR arm also on the unlabelled clips (audio-visual term only). Per test fold {score}, mean ± std over folds:\n',
+               md_table(semi.assign(s=[f'{a:.3f} ± {b:.3f}' for a, b in zip(semi.score, semi['std'])]).pivot(index='fraction', columns='arm', values='s').reset_index()), extra, f'\n![semi-supervised curve]({semi_fig})\n']
+    return '\n'.join(md)
+
+def _ravdess_fusion_report(run:RunDir, results, fused, lam0, semi, extra, task, p:dict, res:StageResult)->str:
+    "The RAVDESS fusion section: every method beside its two sources, the chosen fusion per fold, HGR ablation, semi-supervised curve."
+    from avemo.fusion import FUSION_METHODS, FUSION_LITERATURE, fusion_table, validation_score, fold_comparison, semi_rows, semi_figure
+    a, v = as_list(p['ravdess_fusion']); by = {r.name: r for r in results + fused + lam0}
+    singles = [by[f'ravdess/{a}'], by[f'ravdess/{v}']]
+    about = {f'ravdess/fusion_{k}': x['about'] for k, x in FUSION_METHODS.items()} | {'ravdess/fusion_hgr_lambda0': 'the hgr network with λ = 0 (ablation)',
+             singles[0].name: 'audio source', singles[1].name: 'video source'}
+    table = fusion_table(singles + fused + lam0, task, about); save_manifest(table, run.table('ravdess/fusion.csv'))
+    best = max(fused, key=lambda r: validation_score(r, task)); bs = max(singles, key=lambda r: r.summary().loc['mean', 'uar'])
+    comp = fold_comparison(best, bs, task)
+    hgr = fold_comparison(by['ravdess/fusion_hgr'], lam0[0], task) if 'ravdess/fusion_hgr' in by else None
+    rows = semi_rows(semi, task) if semi else None; fig = run.figure('ravdess_semi')
+    if rows is not None:
+        save_manifest(rows, run.table('ravdess/semi.csv'))
+        _close(semi_figure(rows, 'UAR (mean ± std over folds)', f'RAVDESS: {a} + {v}, HGR network', fig)); res.figures['ravdess_semi'] = fig
+    ex = ('\nThe two sources re-trained on the same labelled clips (UAR): ' + ', '.join(f"{r.name.split('/', 2)[2]} {r.summary().loc['mean', 'uar']:.3f}" for r in extra) + '.\n') if extra else ''
+    res.tables.update(**{'ravdess fusion': table, 'ravdess fusion: chosen vs best single, per fold': comp})
+    res.notes.append(f'fusion chosen on validation: {best.name} (UAR {best.summary().loc["mean", "uar"]:.3f}); best single {bs.name} '
+                     f'({bs.summary().loc["mean", "uar"]:.3f}); better in {int((comp.difference > 0).sum())} of {len(comp)} folds')
+    md = _fusion_markdown(f'Fusion of {a} (audio) and {v} (video): seed 003 methods 1-5 and the other heads', table, best.name, bs.name, comp, hgr, rows,
+                          fig.relative_to(run.path), 'UAR', ex)
+    notes = (f'\nEvery head reads the two sources\' features computed by that fold\'s trained models (frozen), z-scored on the training actors; '
+             f'{p["fusion_epochs"]} epochs, AdamW at {p["fusion_lr"]:g}, width {p["fusion_width"]}, modality dropout {p["modality_dropout"]:g}, '
+             f'HGR λ = {p["hgr_lambda"]:g}; best epoch on the validation actors\' UAR. The training clips\' features come from models trained on them, '
+             'so heads that read the outputs (m1, late) see over-confident training inputs, as in seed 003.\n')
+    lit = '\n### Seed 003 Table 3 (literature, not measured here; the seed describes no split)\n\n' + md_table(FUSION_LITERATURE)
+    return '\n## RAVDESS fusion (measured in this run)\n\n' + md + notes + lit
+
+def _ravdess_fusion(run:RunDir, items:pd.DataFrame, store:dict, feats:dict, cfg, task, p:dict, image:int, curves:dict,
+                   )->tuple[list, list, dict, list]: # fusion results, [λ = 0 arm], (fraction, arm) -> result, sources re-trained on fewer labels
+    "Every fusion method over the two sources' fold features, the HGR ablation and the semi-supervised curve (sources re-trained per label share)."
+    from avemo.fusion import fusion_cv, FUSION_METHODS
+    a, v = as_list(p['ravdess_fusion']); index = {u: i for i, u in enumerate(items.utt_id)}
+    fcfg = TrainConfig.from_prefix(p, 'fusion', optimizer='adamw', seed=p['seed'], progress=False)
+    def features(fa, fv): return lambda fold: dict(audio=fa[fold]['vector'], video=fv[fold]['sequence'], audio_out=fa[fold]['logits'],
+                                                   video_out=fv[fold]['logits'], video_mask=torch.ones(fv[fold]['sequence'].shape[:2], dtype=torch.bool))
+    def cv(fa, fv, method, name, **kw):
+        return fusion_cv(items, features(fa, fv), index, method, task, fcfg, lambda f: run.fold_dir(name.replace('/', '_'), f), name,
+                         p['fusion_width'], p['modality_dropout'], **{'hgr_lambda': p['hgr_lambda'], 'seed': p['seed'], 'stratify': 'label', **kw})
+    fused = [cv(feats[a], feats[v], m, f'ravdess/fusion_{m}') for m in tqdm(as_list(p['fusion_methods']), desc='RAVDESS fusion', leave=False)]
+    lam0 = cv(feats[a], feats[v], 'hgr', 'ravdess/fusion_hgr_lambda0', hgr_lambda=0.)
+    semi, extra, by = {}, [], {r.name: r for r in fused}
+    for frac in as_list(p['label_fractions'], float):
+        fa, fv = feats[a], feats[v]
+        if frac == 1 and 'ravdess/fusion_hgr' in by:      # all labels: the two arms are the λ = 0 arm and fusion_hgr, already trained
+            semi[(1.0, 'supervised')], semi[(1.0, 'hgr')] = replace(lam0, name='ravdess/semi/1/supervised'), replace(by['ravdess/fusion_hgr'], name='ravdess/semi/1/hgr')
+            continue
+        if frac < 1:                             # the sources see only the labelled share too: nothing of the unlabelled clips' labels leaks in
+            fa, fv, tag = {}, {}, f'_semi{frac:g}'
+            for src, store_f in ((a, fa), (v, fv)):
+                extra.append(cross_validate(items, _ravdess_fold(run, src, store, cfg, task, p, image, curves, store_f, items, frac, tag),
+                                            f'ravdess/semi/{frac:g}/{src}', seed=p['seed'], task=task))
+        for arm, lam in (('supervised', 0.), ('hgr', p['hgr_lambda'])):
+            semi[(frac, arm)] = cv(fa, fv, 'hgr', f'ravdess/semi/{frac:g}/{arm}', hgr_lambda=lam, label_fraction=frac)
+    return fused, [lam0], semi, extra
 
 def ravdess_stage(run, # the run directory, after the prepare stage (with `ravdess` among its corpora)
                   *, ravdess_models:list=(), # models to train (avemo.ravdess.RAVDESS_MODELS); empty: all of them
@@ -699,6 +868,15 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
                   ravdess_lr:float=0.001, # peak learning rate
                   ravdess_optimizer:str='adamw', # adamw or sgd
                   ravdess_weights:dict={}, # model name -> local backbone weights (file or folder), 'mmer_text' -> a local RoBERTa folder; absent: built from config
+                  ravdess_fusion:list=('wave_cnn_short', 'efficientface'), # the audio and the video model fused (avemo.ravdess.FUSION_SOURCES), trained if not listed; empty: no fusion
+                  fusion_methods:list=('late', 'attention', 'm1', 'm2', 'm3', 'm4', 'm5', 'merged', 'hgr'), # avemo.fusion.FUSION_METHODS
+                  fusion_width:int=64, # fusion-head width (seed 003: 1024, the thesis profile)
+                  fusion_epochs:int=20, # fusion-head epochs per fold on the cached features
+                  fusion_batch_size:int=32, # fusion-head batch
+                  fusion_lr:float=0.001, # fusion-head learning rate (AdamW)
+                  modality_dropout:float=0.0, # drop a whole modality per training clip with this probability (seed 003, MMER)
+                  hgr_lambda:float=0.1, # weight of the HGR correlation loss (seed 002); the ablation also trains 0
+                  label_fractions:list=(0.25, 1.0), # semi-supervised curve: shares of labelled training clips; empty: no curve
                   tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
                   seed:int=0, # initialisation and shuffling seed
                  )->StageResult:
@@ -706,8 +884,10 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     from avemo.ravdess import (ravdess_items, assign_folds, check_folds, ClassTask, majority_baseline, RAVDESS_MODELS, RAVDESS_PROTOCOL,
                                RAVDESS_LITERATURE, confusion_figure, ravdess_markdown, load_clips)
     p, run = dict(locals()), RunDir(run); _need(run, ('ravdess', 'clips'))
-    names = as_list(ravdess_models) or list(RAVDESS_MODELS)
+    names, fsrc = as_list(ravdess_models) or list(RAVDESS_MODELS), as_list(ravdess_fusion)
     if unknown := [n for n in names if n not in RAVDESS_MODELS]: raise ValueError(f'unknown RAVDESS model(s) {unknown}; models are {list(RAVDESS_MODELS)}')
+    _check_fusion(fsrc, fusion_methods, label_fractions)
+    names += [n for n in fsrc if n not in names]                          # the fusion sources are trained in any case
     clips, dropped = load_manifest(run.manifest('ravdess', 'clips')), []
     items = assign_folds(ravdess_items(clips, ravdess_channel, dropped), ravdess_folds)
     check_folds(items, seed=seed)                                          # no actor and no recording in two splits of any fold
@@ -720,15 +900,17 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     cfg, curves = TrainConfig.from_prefix(p, 'ravdess', seed=seed, progress=False), {}
     store = load_clips(items, run.processed('ravdess'), ravdess_frames, image)   # every file read once, for every model and fold
     results = [cross_validate(items, majority_baseline, 'ravdess/majority_baseline', seed=seed, task=task)]
+    feats = {n: {} for n in fsrc}
     for name in names:
-        results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves), f'ravdess/{name}', seed=seed, task=task))
+        results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves, feats.get(name), items), f'ravdess/{name}', seed=seed, task=task))
+    fused, lam0, semi, extra = _ravdess_fusion(run, items, store, feats, cfg, task, p, image, curves) if fsrc else ([], [], {}, [])
     res = StageResult('ravdess', notes=[f'{len(dropped)} recording(s) dropped (no audio or no face crops): see ravdess/dropped.csv in the tables'] if dropped else [])
     header = (f'Data: {data}. Channel: {ravdess_channel}. {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
               f'(the fold of every actor: ravdess/folds.csv in the tables). {ravdess_frames} face crops of {image} px and {ravdess_seconds:g} s of audio per clip; '
               f'{ravdess_epochs} epochs, batch {ravdess_batch_size}, {ravdess_optimizer} at {ravdess_lr:g}, best epoch on the validation actors\' UAR; size {ravdess_size}.')
     res.tables['ravdess'] = summary = write_cv_report(results, run.tables, 'ravdess', header, protocol=RAVDESS_PROTOCOL)
     res.tables['literature (not measured here)'] = RAVDESS_LITERATURE
-    res.metrics = m = {k: v for r in results for k, v in r.metrics().items()}
+    res.metrics = m = {k: v for r in results + fused + lam0 + list(semi.values()) + extra for k, v in r.metrics().items()}
     run.write_metrics('ravdess', m)
     chance, major = 1 / task.outputs, m['ravdess/majority_baseline/uar']
     for n in names:
@@ -740,7 +922,8 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
                        title='RAVDESS (fold 1): training loss and validation UAR'))
     res.figures.update(ravdess_confusion=run.figure('ravdess_confusion'), ravdess_curves=run.figure('ravdess_curves'))
     figs = {'RAVDESS confusion matrices': run.figure('ravdess_confusion').relative_to(run.path), 'RAVDESS training curves': run.figure('ravdess_curves').relative_to(run.path)}
-    atomic_write(run.table('ravdess_report.md'), lambda f: Path(f).write_text(ravdess_markdown(summary, header, res.notes, figs)))
+    fmd = _ravdess_fusion_report(run, results, fused, lam0, semi, extra, task, p, res) if fsrc else ''
+    atomic_write(run.table('ravdess_report.md'), lambda f: Path(f).write_text(ravdess_markdown(summary, header, res.notes, figs) + fmd))
     return res
 
 
