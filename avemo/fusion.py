@@ -325,7 +325,7 @@ def semi_figure(rows:pd.DataFrame, ylabel:str, title:str, out=None):
     fig, ax = plt.subplots(figsize=(4.6, 3.4))
     for arm, g in rows.groupby('arm'):
         ax.errorbar(g.fraction * 100, g.score, yerr=g['std'], marker='o', capsize=3, label=arm)
-    ax.set_xscale('log'); ax.set_xticks(sorted(rows.fraction.unique() * 100), [f'{x:g} %' for x in sorted(rows.fraction.unique() * 100)])
+    ax.set_xscale('log'); ax.set_xticks(sorted(rows.fraction.unique() * 100), [f'{x:g} %' for x in sorted(rows.fraction.unique() * 100)]); ax.set_xticks([], minor=True)
     ax.set_xlabel('labelled training clips'); ax.set_ylabel(ylabel); ax.set_title(title, fontsize=9); ax.legend(fontsize=8); fig.tight_layout()
     if out: Path(out).parent.mkdir(parents=True, exist_ok=True); fig.savefig(out, dpi=110)
     return fig
