@@ -9,7 +9,8 @@ from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['build_parser', 'manifest', 'preprocess', 'demo_data', 'pipeline', 'predict', 'doctor', 'commands', 'main']
+__all__ = ['build_parser', 'manifest', 'preprocess', 'demo_data', 'pipeline', 'predict', 'stream', 'export', 'doctor', 'commands',
+           'main']
 
 # %% ../nbs/11_cli.ipynb #63aa33bf
 _TYPES = dict(int=int, float=float, str=str, bool=bool)
@@ -99,17 +100,77 @@ def pipeline(profile:str='demo', # profile name (demo, thesis) or a YAML file of
                       rank=int(os.environ.get('RANK', 0)), world_size=int(os.environ.get('WORLD_SIZE', 1)))
     except (StageError, ValueError, FileNotFoundError) as e: raise SystemExit(f'avemo pipeline: {e}')
 
-def predict(model:str, # a run directory, a model folder (model.json + model.safetensors) or its model.json
-            files:list, # audio files: wav, flac, sph, or the audio track of mp4/avi
-            out:str='', # CSV to write; empty: print the table
+def predict(run:str, # a run directory, a model folder (model.json + model.safetensors), or an exported ONNX folder (`avemo export`)
+            files:list, # audio files (wav, flac, sph, mp3, ogg) or videos (mp4, avi, mkv, webm, mov)
+            model:str='', # the run's named model: speech, visual, fusion or mfcc_baseline; empty: fusion if the run has it, else speech
+            out:str='', # folder for windows, summary, per-file VA PNGs and skipped.csv; a .csv/.json file: the summary only; empty: print it
+            format:str='csv', # csv or json (the folder's tables)
+            window:float=2.0, # window length in seconds
+            hop:float=1.0, # seconds between window starts
+            face:int=0, # the face track to follow: 0 = the largest, 1 = the next, …
+            face_fps:float=5., # video frames per second searched for faces
+            gender:str='', # F or M: which branch of the speaker-aware face model the target is; empty: both, averaged
+            face_norm:str='track', # track: z-score a person's face crops over their track (as in training); training: the training statistics
+            annotate:bool=False, # also write <file>_annotated.mp4 with the face box and a live VA dot
+            workers:int=1, # processes (each loads the models once)
            ):
-    "Predict valence, arousal and dominance in [-1, 1] for each audio file with a saved model."
-    from avemo.inference import predict_files
+    "Valence, arousal and dominance in [-1, 1] per window of each audio or video file, with a per-file summary and a VA-trajectory PNG."
     from avemo.data import SkipLog
-    log = SkipLog(); df = predict_files(model, files, log)
+    from avemo.predict import predict_paths
+    log = SkipLog(); o = Path(out) if out else None
+    table = o if o is not None and o.suffix.lower() in ('.csv', '.json') else None
+    try:
+        W, S = predict_paths(run, files, None if (o is None or table is not None) else o, model, format, window, hop, face, face_fps,
+                             gender=gender, face_norm=face_norm, annotate=annotate, workers=workers, log=log, progress=len(files) > 1)
+    except (KeyError, FileNotFoundError, ValueError) as e: raise SystemExit(f'avemo predict: {e.args[0] if isinstance(e, KeyError) else e}')
     for r in log.rows: print(f"skipped {r['path']}: {r['reason']}", file=sys.stderr)
-    if out: df.to_csv(out, index=False); print(f'{len(df)} predictions (valence, arousal, dominance in [-1, 1]) written to {out}')
-    else: print(df.to_string(index=False, float_format=lambda v: f'{v:+.3f}'))
+    cols = [c for c in ['file', 'windows_predicted', 'valence', 'arousal', 'dominance', 'share_audio_visual', 'share_audio', 'share_visual', 'category'] if c in S]
+    if table is not None:
+        from avemo.core import atomic_write
+        atomic_write(table, lambda p: S.to_csv(p, index=False) if table.suffix.lower() == '.csv' else Path(p).write_text(S.to_json(orient='records', indent=1)))
+        print(f'{len(S)} files (valence, arousal, dominance in [-1, 1]: mean over windows) written to {table}')
+    elif o is not None: print(f'{len(S)} files, {len(W)} windows written to {o}/ (windows.{format}, summary.{format}, *_va.png)')
+    if len(S): print(S[cols].to_string(index=False, float_format=lambda v: f'{v:+.3f}'))
+    if not len(S): raise SystemExit('avemo predict: no file could be read (see the reasons above)')
+
+def stream(run:str, # a run directory, or an exported ONNX folder (`avemo export`)
+           source:str, # a file (played through the stream), `camera:<n>` for a capture device, or `-` for raw PCM on stdin
+           model:str='', # the run's named model: speech, visual, fusion; empty: fusion if the run has it, else speech
+           mode:str='queue', # queue: a prediction every hop over the last window; frame: one per video frame
+           window:float=2.0, # seconds of audio and faces each prediction reads
+           hop:float=0.5, # seconds between queue-mode predictions
+           realtime:bool=False, # play a file at its own pace (default: as fast as possible)
+           loop:int=1, # play a file this many times back to back
+           max_seconds:float=0., # stop after this much stream time (0: at the end of the source)
+           pcm:str='s16le', # raw stdin format: s16le or f32le, mono at the model's rate (16 kHz)
+           out:str='', # JSON-lines file; empty: standard output
+          ):
+    "Stream valence, arousal and dominance as JSON lines, queue-based or per frame, from a file, a camera or raw audio on stdin."
+    import json
+    from avemo.data import BadInputError
+    from avemo.stream import run_stream
+    try:
+        for r in run_stream(run, source, model, mode, window, hop, realtime, loop, max_seconds or None, pcm, out or None):
+            if not out: print(json.dumps(r), flush=True)
+    except (BadInputError, KeyError, FileNotFoundError, ValueError) as e: raise SystemExit(f'avemo stream: {e.args[0] if isinstance(e, KeyError) else e}')
+
+def export(run:str, # a run directory with named inference models
+           model:str='fusion', # speech, visual, fusion or mfcc_baseline
+           format:str='onnx', # onnx (the only format)
+           out:str='', # the export folder (default <run>/export/<model>)
+           window:float=2.0, # seconds of the speech graph's audio buffer
+           quantize:bool=False, # also write int8 dynamically quantised graphs
+          ):
+    "Export a named model to ONNX (checked against PyTorch in onnxruntime); `avemo predict` and `avemo stream` run the folder without torch."
+    import json
+    if format != 'onnx': raise SystemExit(f"avemo export: format must be 'onnx', not {format!r}")
+    from avemo.export import export_onnx
+    try: d = export_onnx(run, model, out or None, window, quantize)
+    except (KeyError, FileNotFoundError, ValueError) as e: raise SystemExit(f'avemo export: {e.args[0] if isinstance(e, KeyError) else e}')
+    rec = json.loads((d/'onnx.json').read_text())
+    print(f"{rec['name']} exported to {d}: " + ', '.join(rec['files'].values()))
+    print('max abs difference to PyTorch: ' + ', '.join(f'{k.replace("_max_abs_diff", "")} {v:.1e}' for k, v in rec['check'].items()))
+    for k, s in rec.get('quantized', {}).items(): print(f"int8 {k}: {s['fp32_bytes'] / 1e6:.2f} MB -> {s['int8_bytes'] / 1e6:.2f} MB")
 
 def doctor():
     "Check the install: run every compiled piece avemo relies on, one line each with versions; exit status 1 if one fails."
@@ -128,10 +189,10 @@ def _stage_command(stage:dict):
     return run_stage
 
 def commands()->dict:
-    "Every subcommand: the install check, the data tools, one per pipeline stage, the pipeline and predict."
+    "Every subcommand: the install check, the data tools, one per pipeline stage, the pipeline, predict, stream and export."
     from avemo.pipeline import STAGES
     return {'doctor': doctor, 'demo-data': demo_data, 'manifest': manifest, 'preprocess': preprocess,
-            **{s['name']: _stage_command(s) for s in STAGES}, 'pipeline': pipeline, 'predict': predict}
+            **{s['name']: _stage_command(s) for s in STAGES}, 'pipeline': pipeline, 'predict': predict, 'stream': stream, 'export': export}
 
 # %% ../nbs/11_cli.ipynb #13ee0eae
 def main(argv:list[str]|None=None):

@@ -72,7 +72,8 @@ RUN_LAYOUT = """\
 | `models/<model>/embeddings.safetensors`, `crop_embeddings.safetensors`, `features.safetensors` | speech, visual, baselines | cached frozen utterance embeddings, crop embeddings, hand-crafted features (keyed by item ids) |
 | `models/<model>/pretrain[_<kind>]/` | speech, visual | a pre-training run: `metrics.jsonl`, checkpoints |
 | `models/<model>/fold<k>/` | every LOSO trainer | one fold's training run: `metrics.jsonl`, checkpoints |
-| `models/<model>/final/` | baselines, speech | the model trained on all sessions, saved for `avemo predict` (`model.json` + safetensors) |
+| `models/<model>/final/` | baselines, speech, visual, evaluation | a named inference model (`mfcc_baseline`, `speech`, `visual`, `fusion`) trained on all sessions, for `avemo predict`, `stream` and `export` (`model.json` recipe + safetensors) |
+| `export/<model>/` | `avemo export` | ONNX graphs of a named model and `onnx.json` (recipe, round-trip check, int8 sizes); `avemo predict` and `stream` read it without torch |
 | `tables/<model>_predictions.csv`, `_val_predictions.csv`, `_folds.csv` | every LOSO stage | test and validation predictions, per-fold CCC |
 | `tables/ravdess/` | ravdess | `folds.csv` (every actor's fold), `items.csv` (every recording, its files and fold), per-fold scores and test logits per model, `fusion.csv` and `semi.csv` (fusion methods, semi-supervised curve) |
 | `models/ravdess_<model>/fold<k>/features.safetensors` | ravdess | a fusion source's frozen clip features for every recording under fold k's model (`vector`/`sequence`, `logits`) |

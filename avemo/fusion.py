@@ -13,10 +13,11 @@ from .crossval import CVResult, Task
 from .scoring import rescore
 
 # %% auto #0
-__all__ = ['FUSION_METHODS', 'FUSION_LITERATURE', 'fit_late_weights', 'late_fusion_cv', 'AttentionFusion', 'ModalityDropout',
-           'LogitFusion', 'FeatureFusion', 'AttentionOnFeatures', 'HGRFusion', 'HGRObjective', 'HGRTask',
-           'build_fusion', 'FusionFeatures', 'standardize_features', 'label_mask', 'fusion_cv', 'predict_features',
-           'monitor_score', 'validation_score', 'fold_comparison', 'fusion_table', 'semi_rows', 'semi_figure']
+__all__ = ['FUSION_METHODS', 'FUSION_LITERATURE', 'fit_late_weights', 'late_fusion_cv', 'LateFusionVAD', 'late_fusion_vad',
+           'AttentionFusion', 'ModalityDropout', 'LogitFusion', 'FeatureFusion', 'AttentionOnFeatures', 'HGRFusion',
+           'HGRObjective', 'HGRTask', 'build_fusion', 'FusionFeatures', 'standardize_features', 'label_mask',
+           'fusion_cv', 'predict_features', 'monitor_score', 'validation_score', 'fold_comparison', 'fusion_table',
+           'semi_rows', 'semi_figure']
 
 # %% ../nbs/07a_fusion.ipynb #41bd66dc
 def fit_late_weights(a:np.ndarray, b:np.ndarray, y:np.ndarray, # (N, 3) validation predictions of two models and targets
@@ -45,6 +46,17 @@ def late_fusion_cv(a_test:pd.DataFrame, a_val:pd.DataFrame, # predictions of mod
     r = rescore(pd.concat(tests, ignore_index=True), name)
     r.val_predictions = pd.concat(vals, ignore_index=True)
     return r, pd.DataFrame(ws)
+
+# %% ../nbs/07a_fusion.ipynb #00c4ac3f
+class LateFusionVAD(nn.Module):
+    "Late fusion at inference: w · speech + (1 - w) · face per dimension, with w the mean of the folds' validation-fitted weights."
+    def __init__(self, outputs:int=3): super().__init__(); self.register_buffer('w', torch.full((outputs,), 0.5))
+    def forward(self, speech:torch.Tensor, face:torch.Tensor)->torch.Tensor: # (B, outputs) each -> (B, outputs)
+        return (self.w * speech + (1 - self.w) * face).clamp(-1, 1)
+
+def late_fusion_vad(outputs:int=3)->LateFusionVAD:
+    "Builder for the saved-model contract (`avemo.fusion:late_fusion_vad`)."
+    return LateFusionVAD(outputs)
 
 # %% ../nbs/07a_fusion.ipynb #d59341df
 class AttentionFusion(nn.Module):

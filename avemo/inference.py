@@ -13,8 +13,8 @@ from .preprocess import load_audio
 from .learner import save_weights, load_weights
 
 # %% auto #0
-__all__ = ['masked_stats', 'MFCCRegressor', 'mfcc_baseline', 'save_for_inference', 'find_model', 'load_for_inference',
-           'predict_files']
+__all__ = ['BUILDERS', 'VAD_MEANING', 'SCALE', 'masked_stats', 'MFCCRegressor', 'mfcc_baseline', 'save_for_inference',
+           'inference_models', 'resolve_model', 'load_for_inference', 'category_prototypes', 'predict_files']
 
 # %% ../nbs/02d_inference.ipynb #e3867ca2
 def masked_stats(x:torch.Tensor, # (B, C, T) frame features
@@ -48,45 +48,91 @@ class MFCCRegressor(nn.Module):
 def mfcc_baseline(**kwargs)->MFCCRegressor: return MFCCRegressor(**kwargs)
 
 # %% ../nbs/02d_inference.ipynb #61e0b77d
+BUILDERS = {                        # the only functions a recipe may name: a model folder cannot make avemo call anything else
+    'avemo.inference:mfcc_baseline': 'MFCC statistics + MLP (this notebook)',
+    'avemo.speech:speech_vad': 'the thesis speech encoder + VAD head (04_speech)',
+    'avemo.visual:face_vad': 'the thesis face encoder + speaker-aware gated LSTM (05_visual)',
+    'avemo.fusion:late_fusion_vad': 'late fusion of the speech and face predictions (07a_fusion)',
+}
+
+VAD_MEANING = {
+    'valence': 'unpleasant (-1) … pleasant (+1)',
+    'arousal': 'calm, sleepy (-1) … excited, activated (+1)',
+    'dominance': 'submissive, weak (-1) … dominant, in control (+1)',
+}
+SCALE = 'IEMOCAP self-assessment scale 1-5 mapped linearly onto [-1, 1] (1 → -1, 3 → 0, 5 → 1)'
+
 def save_for_inference(model:nn.Module, out_dir, # where model.safetensors and model.json go
-                       builder:str, # importable `avemo.module:function` that rebuilds the model
+                       builder:str, # a key of `BUILDERS`
                        kwargs:dict|None=None, # its keyword arguments
-                       **meta, # extra recipe entries (data, metrics, …)
+                       name:str='', # the name `avemo predict --model` knows it by (speech, visual, fusion, mfcc_baseline)
+                       kind:str='speech', # what it reads: speech (audio), visual (face crops) or fusion (the other two's outputs)
+                       inputs:dict|None=None, # what it reads (sample_rate, face_crop, window, …)
+                       **meta, # extra recipe entries (trained_on, data, prototypes, …)
                       )->Path:
-    "Write the model's weights and recipe atomically."
-    if not builder.startswith('avemo.'): raise ValueError('builder must live in the avemo package')
+    "Write the model's weights and recipe (what it is, was trained on, reads and writes) atomically."
+    if builder not in BUILDERS: raise ValueError(f'builder {builder!r} is not one of avemo.inference.BUILDERS: {sorted(BUILDERS)}')
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     atomic_write(out/'model.safetensors', lambda p: save_weights(model, p))
-    rec = dict(builder=builder, kwargs=kwargs or {}, sr=16000, outputs=list(VAD), range=[-1, 1], **meta)
+    rec = dict(name=name or out.parent.name, kind=kind, builder=builder, kwargs=kwargs or {}, sr=16000,
+               inputs=inputs or dict(sample_rate=16000), outputs=list(VAD), range=[-1, 1], meaning=VAD_MEANING, scale=SCALE, **meta)
     atomic_write(out/'model.json', lambda p: Path(p).write_text(json.dumps(rec, indent=1, default=str)))
     return out
 
-def find_model(path)->Path:
-    "The folder holding model.json: `path` itself, or the newest one below it (a run directory)."
-    p = Path(path)
-    if p.is_file() and p.name == 'model.json': return p.parent
-    if (p/'model.json').exists(): return p
-    found = sorted(p.rglob('model.json'), key=lambda q: q.stat().st_mtime) if p.is_dir() else []
-    if not found: raise FileNotFoundError(f'no model.json in {path}')
-    return found[-1].parent
+def inference_models(run)->dict: # name -> model folder
+    "The named inference models of a run directory: its `models/*/final/model.json` (ablation arms are never listed)."
+    out = {}
+    for j in sorted(Path(run).glob('models/*/final/model.json')):
+        try: name = json.loads(j.read_text()).get('name') or j.parent.parent.name
+        except (OSError, json.JSONDecodeError) as e: raise BadInputError(j, f'unreadable recipe ({e})') from None
+        out[name] = j.parent
+    return out
 
-def load_for_inference(path)->tuple[nn.Module, dict]:
-    "Rebuild a saved model from its recipe and load its weights (no pickle); returns the model in eval mode and the recipe."
-    d = find_model(path); rec = json.loads((d/'model.json').read_text())
+def resolve_model(path, # a run directory, a model folder, or its model.json
+                  name:str='', # a named model of the run; empty: the folder itself, else the run's `fusion`, else `speech`
+                 )->Path:
+    "The model folder for `name` in `path`; an unknown name is an error that lists the models the run has."
+    p = Path(path)
+    if not p.exists(): raise FileNotFoundError(f'{p}: no such run directory or model folder')
+    if p.is_file() and p.name == 'model.json': p = p.parent
+    if (p/'model.json').exists():
+        rec = json.loads((p/'model.json').read_text())
+        if name and rec.get('name', name) != name: raise KeyError(f"{p}: this model folder holds {rec.get('name')!r}, not {name!r}")
+        return p
+    models = inference_models(p)
+    if not models: raise FileNotFoundError(f'{p}: no inference models (models/*/final/model.json); run the pipeline first')
+    if not name: name = 'fusion' if 'fusion' in models else 'speech' if 'speech' in models else sorted(models)[0]
+    if name not in models: raise KeyError(f"{p}: no model named {name!r}; this run has: {', '.join(sorted(models))}")
+    return models[name]
+
+def load_for_inference(path, name:str='')->tuple[nn.Module, dict]:
+    "Rebuild a saved model from its recipe and load its weights (no pickle; only `BUILDERS`); the model in eval mode and the recipe."
+    d = resolve_model(path, name); rec = json.loads((d/'model.json').read_text())
+    if rec.get('builder') not in BUILDERS:
+        raise BadInputError(d/'model.json', f"builder {rec.get('builder')!r} is not one of avemo.inference.BUILDERS ({', '.join(sorted(BUILDERS))})")
     mod, _, fn = rec['builder'].partition(':')
-    if not mod.startswith('avemo.') or not fn: raise ValueError(f"{d/'model.json'}: builder {rec['builder']!r} is not avemo.<module>:<function>")
     model = getattr(importlib.import_module(mod), fn)(**rec['kwargs'])
     load_weights(model, d/'model.safetensors')
     return model.eval(), rec
+
+def category_prototypes(utts:pd.DataFrame, # a labelled manifest with `emotion` and the VAD columns (the training corpus)
+                        min_count:int=5, # categories with fewer utterances are left out
+                       )->dict: # category -> [valence, arousal, dominance]
+    "Each emotion category's mean VAD point in a labelled manifest: saved in the recipes, read by `predict.nearest_category`."
+    if 'emotion' not in utts: return {}
+    df = utts.dropna(subset=['emotion'] + list(VAD)); g = df.groupby('emotion')[list(VAD)]
+    return {str(k): [round(float(x), 4) for x in v] for (k, v), n in zip(g.mean().iterrows(), g.size()) if n >= min_count}
 
 # %% ../nbs/02d_inference.ipynb #855866fe
 @torch.no_grad()
 def predict_files(model_path, # a run directory, a model folder or its model.json
                   files:list, # audio files (wav/flac/sph; mp4/avi audio through PyAV)
                   log:SkipLog|None=None, # bad files are recorded here (strict if None)
+                  name:str='speech', # the run's named speech model (speech, mfcc_baseline) when `model_path` is a run directory
                  )->pd.DataFrame: # one row per readable file: file, valence, arousal, dominance in [-1, 1]
-    "Valence, arousal and dominance for each audio file."
-    model, rec = load_for_inference(model_path); rows = []
+    "Valence, arousal and dominance of each whole audio file with a speech model (`avemo.predict` does windows, faces and fusion)."
+    model, rec = load_for_inference(model_path, name if not (Path(model_path)/'model.json').exists() else ''); rows = []
+    if rec.get('kind', 'speech') != 'speech': raise ValueError(f"{model_path}: {rec.get('name')!r} is a {rec.get('kind')} model; predict_files needs a speech model")
     for f in files:
         try: x = torch.from_numpy(load_audio(f, rec.get('sr', 16000)))
         except BadInputError as e:

@@ -126,10 +126,12 @@ def _mfcc_fold(run:RunDir, cfg:TrainConfig, weights, max_seconds, tracker, seed,
 
 def _final_mfcc(run:RunDir, utts, cfg, weights, max_seconds, seed, data):
     "The MFCC model trained on all sessions (validation: held-out dialogs), saved for `avemo predict`."
-    from avemo.inference import mfcc_baseline, save_for_inference
+    from avemo.inference import mfcc_baseline, save_for_inference, category_prototypes
     torch.manual_seed(seed); tr_all, va_all = holdout_dialogs(utts, seed=seed)
     final = fit_vad_fold(mfcc_baseline, tr_all, va_all, va_all, run.processed('iemocap'), cfg, run.final_dir('mfcc_baseline'), weights, max_seconds)
-    save_for_inference(final.model, run.final_dir('mfcc_baseline'), 'avemo.inference:mfcc_baseline', data=data, trained_on='all sessions')
+    save_for_inference(final.model, run.final_dir('mfcc_baseline'), 'avemo.inference:mfcc_baseline', name='mfcc_baseline', kind='speech',
+                       inputs=dict(sample_rate=16000, max_seconds=max_seconds), data=data, trained_on='IEMOCAP layout, all sessions (validation: held-out dialogs)',
+                       prototypes=category_prototypes(utts))
 
 def baselines_stage(run, # the run directory, after the prepare stage
                     *, baseline_epochs:int=3, # MFCC-baseline epochs per fold
@@ -263,7 +265,7 @@ def _speech_finetune(run:RunDir, src:RunDir, encoders, iem, utts, names, scfg, p
 def _speech_final(run:RunDir, encoder, iem, utts, index, ft_cfg, scfg, p:dict, data, labeller):
     "The NCL + CL encoder with a head trained on all sessions, saved for `avemo predict`."
     from avemo.speech import embed, vad_head, SpeechVAD
-    from avemo.inference import save_for_inference
+    from avemo.inference import save_for_inference, category_prototypes
     seed = p['seed']; torch.manual_seed(seed)
     emb = cached_embeddings(run.embeddings('speech_ncl_cl'), utts.utt_id.tolist(), lambda: embed(encoder, iem))
     tr_all, va_all = holdout_dialogs(utts, seed=seed)
@@ -272,7 +274,9 @@ def _speech_final(run:RunDir, encoder, iem, utts, index, ft_cfg, scfg, p:dict, d
     head = fit_head_fold(lambda: vad_head(scfg.dim), emb, index, tr_all, va_all, va_all, ft_cfg, run.final_dir('speech_ncl_cl'),
                          as_list(p['ccc_weights'], float), standardize=p['ft_standardize'], init=p['ft_init']).model
     final.head.load_state_dict(head.state_dict())
-    save_for_inference(final, run.final_dir('speech_ncl_cl'), 'avemo.speech:speech_vad', dict(head=kind, **asdict(scfg)), data=data, labeller=labeller)
+    save_for_inference(final, run.final_dir('speech_ncl_cl'), 'avemo.speech:speech_vad', dict(head=kind, **asdict(scfg)), name='speech', kind='speech',
+                       inputs=dict(sample_rate=16000, min_seconds=0.25), data=data, labeller=labeller, prototypes=category_prototypes(utts),
+                       trained_on='IEMOCAP layout, all sessions (validation: held-out dialogs); encoder: NCL + CL pre-training on TED-LIUM')
 
 def _compare(m:dict, names, models:tuple, labels:tuple, probe_note:str)->list:
     "The notes comparing the models per dimension, and each fine-tuned head against the linear probe on its own embeddings."
@@ -447,6 +451,33 @@ def _visual_finetune(run:RunDir, src:RunDir, encoders, frames, utts, names, vcfg
     probes = [cross_validate(utts, ridge_fold(probe_features(n), index, weights), f'{n}_probe', test_folds, seed=seed) for n in names]
     return results, probes
 
+def _visual_final(run:RunDir, encoder, frames, utts, vcfg, p:dict, data):
+    "The MCL + landmarks face model with a head trained on all sessions (validation: held-out dialogs), saved for `avemo predict`."
+    from avemo.visual import face_vad, standardize, gated_lstm
+    from avemo.datasets import UtteranceFaces, collate_faces
+    from avemo.inference import save_for_inference, category_prototypes
+    name, seed = 'visual_mcl_landmarks', p['seed']; torch.manual_seed(seed)
+    emb = cached_embeddings(run.embeddings(name, 'crop'), (frames.faces_npy + ':' + frames.crop_index.astype(str)).tolist())
+    tr_all, va_all = holdout_dialogs(utts, seed=seed); rows = frames.utt_id.isin(tr_all.utt_id).to_numpy()
+    z = standardize(emb, rows, frames.speaker.to_numpy() if p['vft_norm'] == 'speaker' else None)
+    tr_ds, va_ds = UtteranceFaces(tr_all, frames, z, vcfg.dim), UtteranceFaces(va_all, frames, z, vcfg.dim)
+    head = dict(hidden=p['vft_hidden'], bi_hidden=p['vft_hidden'], bi_layers=p['vft_layers'], input_dropout=p['vft_input_dropout'],
+                skip=p['vft_skip'], ridge=p['vft_init'] == 'ridge')
+    make = lambda: gated_lstm(vcfg.dim, **head)
+    if head['ridge']:
+        W, b, _ = ridge_linear(tr_ds.active_means().numpy(), tr_ds.targets().numpy(), va_ds.active_means().numpy(), va_ds.targets().numpy())
+        make = lambda make=make: make().start_at(W, b)
+    cfg = TrainConfig.from_prefix(p, 'vft', seed=seed, progress=False)
+    fitted = fit_dataset_fold(make, tr_ds, va_ds, va_ds, cfg, run.final_dir(name), collate_faces, as_list(p['ccc_weights'], float)).model
+    model = face_vad(p['vft_norm'], head, **asdict(vcfg)); model.encoder.load_state_dict(encoder.state_dict()); model.head.load_state_dict(fitted.state_dict())
+    with torch.no_grad(): ref = emb[torch.from_numpy(rows)]; model.mean.copy_(ref.mean(0)); model.std.copy_(ref.std(0).clamp_min(1e-6))
+    pre = read_json(run.processed('iemocap')/'preprocess.json', {})
+    save_for_inference(model, run.final_dir(name), 'avemo.visual:face_vad', dict(norm=p['vft_norm'], head=head, **asdict(vcfg)), name='visual', kind='visual',
+                       inputs=dict(face_crop=int(pre.get('face_size', 112)), crop_margin=0.15, colour='BGR uint8', face_fps=float(pre.get('sample_fps', 5.)),
+                                   detector='OpenCV Haar cascade (preprocess.face_boxes)', norm=p['vft_norm']),
+                       data=data, prototypes=category_prototypes(utts),
+                       trained_on='IEMOCAP layout, all sessions (validation: held-out dialogs); encoder: MCL on FaceSynthetics, then the landmark stage')
+
 # %% ../nbs/14_stages.ipynb #b3b03761
 def visual_stage(run, # the run directory, after the prepare stage
                  *, visual_size:str='demo', # ViT size: demo (tiny) or thesis (ViT-Base)
@@ -510,6 +541,7 @@ def visual_stage(run, # the run directory, after the prepare stage
                        keys=('train_loss',), out=run.figure('visual_pretraining'), title='visual pre-training loss'))
     encoders, curves = dict(visual_random_init=random_encoder, visual_mcl=mcl_encoder, visual_mcl_landmarks=lm_encoders[landmark_loss]), {}
     results, probes = _visual_finetune(run, src, encoders, frames, utts, names, vcfg, p, curves, bool(vft_keyframes) and not as_list(models))
+    if not reuse and 'visual_mcl_landmarks' in names: _visual_final(run, encoders['visual_mcl_landmarks'], frames, utts, vcfg, p, data)
     res.tables['visual'] = write_cv_report(results + probes, run.tables, 'visual', f'Data: {data}. Subset: all utterances. Landmark NME (held-out FaceSynthetics): '
                                            f'regression {nmes["regression"]:.4f}, bins {nmes["bins"]:.4f}, mean shape (reference) {nmes["mean_shape"]:.4f}.')
     res.metrics = m = {**{k: v for r in results + probes for k, v in r.metrics().items()}, **{f'visual_landmarks/nme_{k}': v for k, v in nmes.items()}}
@@ -610,6 +642,17 @@ def _iemocap_fusion_report(run:RunDir, preds, fused:dict, lam0, semi, p:dict, re
     run.table('fusion_methods.md').write_text(md); res.tables['fusion methods'] = table
     return md
 
+def _fusion_final(run:RunDir, s:str, v:str, late_w:pd.DataFrame):
+    "Late fusion of the saved speech and face models for `avemo predict` (weights: the mean of the folds' validation-fitted ones)."
+    from avemo.fusion import late_fusion_vad
+    from avemo.inference import save_for_inference
+    if (s, v) != ('speech_ncl_cl', 'visual_mcl_landmarks') or not all((run.final_dir(m)/'model.json').exists() for m in (s, v)): return
+    lf = late_fusion_vad(); w = late_w[[f'w_{d}' for d in VAD]].mean().to_numpy()
+    with torch.no_grad(): lf.w.copy_(torch.as_tensor(w, dtype=torch.float32))
+    save_for_inference(lf, run.final_dir('fusion_late'), 'avemo.fusion:late_fusion_vad', name='fusion', kind='fusion', speech='speech', visual='visual',
+                       trained_on="speech weight per dimension: the mean over LOSO folds of the weights fitted on each fold's validation dialogs",
+                       weights={d: float(x) for d, x in zip(VAD, w)})
+
 def _fusion(run:RunDir, preds, vals, utts, frames, p:dict, res:StageResult, extra:dict|None=None)->tuple[dict, list, list]:
     "Late fusion (weights per dimension fitted on each fold's validation dialogs) and attention fusion; `fusion` is the one better on validation."
     from avemo.fusion import late_fusion_cv
@@ -618,6 +661,7 @@ def _fusion(run:RunDir, preds, vals, utts, frames, p:dict, res:StageResult, extr
     if not (s in preds and v in preds and s in vals and v in vals):
         return fused, [f'Fusion skipped: {s} or {v} has no test/validation predictions in this run.'], alphas
     fused['fusion_late'], late_w = late_fusion_cv(preds[s], vals[s], preds[v], vals[v])
+    _fusion_final(run, s, v, late_w)
     res.tables['late-fusion weight of speech per fold (1 - w goes to the face)'] = late_w.round(2)
     fused['fusion_attention'] = _attention_fusion(run, utts, frames, s, v, p, alphas)
     res.tables['attention fusion, mean modality weight on the test session'] = pd.DataFrame(alphas).round(3)

@@ -16,7 +16,8 @@ from .data import TEDLIUM_RELEASES, RAVDESS_EMOTIONS, atomic_write, importable
 __all__ = ['CATEGORY_VAD', 'CATEGORY_P', 'RAVDESS_VAD', 'LEXICON', 'SR', 'SEG', 'DEMO_CORPORA', 'DEMO_VERSION', 'sample_state',
            'to_rating', 'sample_category', 'make_text', 'Speaker', 'random_speaker', 'synth_voice', 'face_landmarks',
            'Pose', 'random_pose', 'place', 'render_face', 'latent_cues', 'demo_latents', 'write_iemocap',
-           'write_tedlium', 'write_facesynthetics', 'write_mp4', 'write_ravdess', 'make_demo_corpus', 'tiny_run']
+           'write_tedlium', 'write_facesynthetics', 'write_mp4', 'write_ravdess', 'write_clip', 'make_demo_corpus',
+           'tiny_run']
 
 # %% ../nbs/00a_synth.ipynb #393dd783
 CATEGORY_VAD = dict(neu=(0., -0.1, 0.), hap=(0.6, 0.2, 0.1), exc=(0.5, 0.55, 0.3), sad=(-0.55, -0.45, -0.35),
@@ -438,6 +439,28 @@ def write_ravdess(root, seed:int=0, n_actors:int=4, fps:int=10, hw:tuple=(180, 2
     root = Path(root)/'RAVDESS'
     _pmap(_write_actor, [(root, seed, a, fps, hw) for a in range(1, n_actors + 1)], workers, 'RAVDESS actors')
     return root
+
+# %% ../nbs/00a_synth.ipynb #8ec7b985
+def write_clip(path, # .mp4 (audio-visual) or .wav (audio only)
+               seconds:float=4., # length
+               state=(0.5, 0.5, 0.), # (valence, arousal, dominance) in [-1, 1]
+               faces:int=1, # drawn faces side by side (0: none; the frame shows only the background)
+               audio:bool=True, # False: a video without an audio stream
+               seed:int=0, fps:int=10, hw:tuple=(180, 240),
+              )->Path:
+    "One synthetic recording in a known emotional state, for prediction and streaming tests."
+    path, rng = Path(path), np.random.default_rng(seed)
+    spks = [random_speaker('FM'[k % 2], rng) for k in range(max(faces, 1))]
+    wave = synth_voice(*state, seconds, spks[0], rng) if audio or path.suffix == '.wav' else None
+    if path.suffix.lower() == '.wav': path.parent.mkdir(parents=True, exist_ok=True); _write_wav(path, wave); return path
+    h, w = hw; sub = w // max(faces, 1); poses = [random_pose(h, sub, rng, 0.3) for _ in range(faces)]; frames = []
+    for f in range(int(seconds * fps)):
+        img = np.empty((h, w, 3), np.uint8); img[:] = (90, 100, 110)
+        for k in range(faces):
+            ld = place(face_landmarks(*state, spks[k], talk=abs(np.sin(7 * f / fps)) if k == 0 else 0.), poses[k])
+            img[:, k * sub:(k + 1) * sub] = render_face(ld, poses[k], spks[k], h, sub, rng)[0]
+        frames.append(img)
+    write_mp4(path, frames, wave, fps); return path
 
 # %% ../nbs/00a_synth.ipynb #4398d083
 DEMO_CORPORA = ('iemocap', 'tedlium', 'facesynthetics', 'ravdess')

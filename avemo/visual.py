@@ -20,7 +20,7 @@ from .core import mlp
 __all__ = ['THESIS_VISUAL', 'DEMO_VISUAL', 'LEFT_EYE_OUTER', 'RIGHT_EYE_OUTER', 'appearance_aug', 'full_aug', 'to_image',
            'MCLViews', 'VisualConfig', 'conv_stem', 'FaceEncoder', 'visual_projection', 'MCL', 'contrast_logits',
            'MCLLoss', 'nme', 'LandmarkModel', 'LandmarkLoss', 'SpeakerGatedLSTM', 'gated_lstm', 'embed_images',
-           'embed_crops', 'standardize', 'fixed_keyframes', 'visual_diagnostics']
+           'embed_crops', 'standardize', 'fixed_keyframes', 'FaceVAD', 'face_vad', 'visual_diagnostics']
 
 # %% ../nbs/05_visual.ipynb #a8d4b38d
 def appearance_aug(strength:float=1.)->v2.Compose:
@@ -279,6 +279,33 @@ def fixed_keyframes(frames:pd.DataFrame, # the frames manifest (utt_id, time, on
         times = np.sort(g.time.unique()); pick = times[np.linspace(0, len(times) - 1, k).round().astype(int)]
         out += [i for s in pick for i in g.index[g.time.to_numpy() == s]]
     return np.asarray(out, dtype=np.int64)
+
+# %% ../nbs/05_visual.ipynb #607353a1
+class FaceVAD(nn.Module):
+    """The visual inference model: frozen face encoder, crop-embedding z-scores, speaker-aware gated LSTM + BiLSTM head.
+    Face crops of one person (BGR uint8, cropped as in training) → (V, A, D) in [-1, 1]."""
+    def __init__(self, cfg:VisualConfig=DEMO_VISUAL, head:dict|None=None, # `SpeakerGatedLSTM` keyword arguments
+                 norm:str='speaker'): # how training z-scored crop embeddings: speaker (per person) or fold (training statistics)
+        super().__init__(); self.cfg, self.norm_kind = cfg, norm
+        self.encoder, self.head = FaceEncoder(cfg), SpeakerGatedLSTM(cfg.dim, **(head or {}))
+        self.register_buffer('mean', torch.zeros(cfg.dim)); self.register_buffer('std', torch.ones(cfg.dim))
+    @torch.no_grad()
+    def embed(self, crops:np.ndarray)->Tensor: return embed_images(self.encoder, crops, bgr=True)   # (N, S, S, 3) -> (N, dim)
+    def standardize(self, emb:Tensor)->Tensor: return (emb - self.mean) / self.std.clamp_min(1e-6)  # the training crops' statistics
+    @torch.no_grad()
+    def predict_sequence(self, z:Tensor, # (T, dim) normalised crop embeddings of the target person, in time order
+                         active_m:int=0, # 1: the target is the male speaker's branch, 0: the female's
+                        )->Tensor: # (3,)
+        "The head on one person's crops as the active speaker, the other speaker absent (as an utterance without their crops)."
+        empty, L = torch.zeros(1, 1, z.shape[1]), torch.tensor([len(z)])
+        me, one = z[None], torch.tensor([1])
+        batch = dict(f=empty if active_m else me, f_len=one if active_m else L, m=me if active_m else empty, m_len=L if active_m else one,
+                     joint=me, joint_len=L, active_m=torch.tensor([active_m]))
+        return self.head(batch)['pred'][0].clamp(-1, 1)
+
+def face_vad(norm:str='speaker', head:dict|None=None, **cfg)->FaceVAD:
+    "Builder for the saved-model contract (`avemo.visual:face_vad`): the normalisation, the head's arguments, the `VisualConfig` fields."
+    return FaceVAD(VisualConfig(**cfg), head, norm)
 
 # %% ../nbs/05_visual.ipynb #3af31807
 def visual_diagnostics(encoder:FaceEncoder, # the encoder being pre-trained (or a reference one)
