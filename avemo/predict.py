@@ -104,7 +104,8 @@ class AVPredictor:
             self.fusion = m; run_dir = self.dir.parents[2]
             self.speech_model, srec = load_for_inference(resolve_model(run_dir, rec['speech']))
             self.face_model, frec = load_for_inference(resolve_model(run_dir, rec['visual']))
-            self.recipe = {**rec, 'inputs': {**srec.get('inputs', {}), **frec.get('inputs', {})}}
+            self.recipe = {**rec, 'inputs': {**srec.get('inputs', {}), **frec.get('inputs', {})},
+                           'prototypes': rec.get('prototypes') or srec.get('prototypes') or frec.get('prototypes')}
         else: raise ValueError(f"{self.dir/'model.json'}: unknown model kind {self.kind!r}")
         self.sr = int(self.recipe.get('inputs', {}).get('sample_rate', rec.get('sr', 16000)))
         self.face_size = int(self.recipe.get('inputs', {}).get('face_crop', 112))
@@ -262,7 +263,8 @@ def va_figure(df:pd.DataFrame, # one file's windows
     for d, c in zip(VAD, ('C0', 'C1', 'C2')): b.plot(mid, ok[d], marker='.', label=d, c=c)
     for m, c in (('audio', 'C3'), ('visual', 'C4'), ('none', '0.7')):
         for r in df[df.modality == m].itertuples(): b.axvspan(r.start, r.end, color=c, alpha=.07, lw=0)
-    b.set(ylim=(-1, 1), xlabel='time (s)', title='per window (shaded: audio only red, face only purple, nothing grey)'); b.legend(loc='lower right', fontsize=8)
+    b.set(ylim=(-1, 1), xlabel='time (s)', title='per window'); b.legend(loc='lower right', fontsize=8)
+    b.text(0.01, 0.02, 'shaded: audio only (red), face only (purple), neither (grey)', transform=b.transAxes, fontsize=7, color='0.4')
     fig.suptitle(title); fig.tight_layout()
     if out is not None: fig.savefig(out, dpi=100)
     return fig
@@ -343,7 +345,7 @@ def predict_paths(run, # a run directory (or a model folder)
     if workers > 1 and len(files) > 1:
         import concurrent.futures as cf, multiprocessing as mp
         with cf.ProcessPoolExecutor(workers, mp.get_context('spawn'), initializer=_init_worker, initargs=(*args, 1)) as ex:
-            results = list(tqdm(ex.map(_one, files, [kw] * len(files), [out] * len(files), [annotate] * len(files), [figures] * len(files), chunksize=4),
+            results = list(tqdm(ex.map(_one, files, [kw] * len(files), [out] * len(files), [annotate] * len(files), [figures] * len(files), chunksize=max(1, len(files) // (8 * workers))),
                                 total=len(files), desc='predict', disable=not progress))
     else:
         _init_worker(*args, 0)

@@ -50,7 +50,7 @@ class Streamer:
     def __init__(self, predictor, # the run's models (`predict.AVPredictor`, or `export.OnnxPredictor`)
                  mode:str='queue', # queue: every `hop` seconds; frame: at every video frame
                  window:float=2.0, hop:float=0.5, # seconds
-                 face_rate:float=25., # most face crops per second kept in the window (sets the face ring's size)
+                 face_rate:float=5., # frames per second searched for the face (training used keyframes at about 5 per second); sets the face ring's size
                  detect_width:int=320, # frames are scaled to this width for face detection
                  min_voiced:float=0.2, # share of voiced 20 ms frames below which a window gives no speech prediction
                  min_audio:float=0.25, # seconds of audio needed before the first speech prediction
@@ -58,7 +58,7 @@ class Streamer:
         if mode not in ('queue', 'frame'): raise ValueError(f"mode must be 'queue' or 'frame', not {mode!r}")
         if window <= 0 or hop <= 0: raise ValueError('window and hop must be positive')
         self.p, self.mode, self.window, self.hop, self.min_voiced, self.min_audio = predictor, mode, window, hop, min_voiced, min_audio
-        self.sr, self.detect_width = predictor.sr, detect_width
+        self.sr, self.detect_width, self.face_rate, self._last_face = predictor.sr, detect_width, face_rate, -1e9
         self.audio = Ring(int(round(window * self.sr)))
         self.db = Ring(int(round(window * 50)) + 1)                 # 20 ms levels of the window, for the voiced share
         self.level = Ring(int(30 * 50))                             # the last 30 s of levels: the voiced threshold follows the room
@@ -84,8 +84,8 @@ class Streamer:
                   )->list[dict]:
         "Detect and embed the target face of a frame; frame mode returns this frame's prediction, queue mode any due ones."
         self.t_video = max(self.t_video, t)
-        if self.p.uses_face:
-            crop = self._target_crop(frame)
+        if self.p.uses_face and t - self._last_face >= 1 / self.face_rate - 1e-6:
+            self._last_face = t; crop = self._target_crop(frame)
             if crop is not None:
                 e = self.p.embed_faces(crop[None])[0]; self.faces.push(e); self.face_t.push(t); self.stats.update(e)
         if self.mode == 'frame': return [self.predict(t)]

@@ -8,7 +8,7 @@
 3. soak: a looped clip streamed as fast as possible for `--soak-seconds` of stream time: resident memory at start and end;
 4. batch predict over `--files` short wav files with 1 and 2 workers: files per second and peak resident memory.
 
-Usage: python bench/inference.py [--run reports/demo] [--reps 7] [--soak-seconds 3600] [--files 1000]
+Usage: python bench/inference.py [--run reports/demo] [--reps 7] [--soak-seconds 3600] [--files 1000] [--flops-only]
 Models: the run's trained `speech`/`visual`/`fusion` when --run has them, else untrained stand-ins of the same sizes.
 Writes bench/results/inference_cpu.json."""
 import argparse, gc, json, os, resource, sys, tempfile, time
@@ -53,13 +53,31 @@ def speech_bench(reps:int, seconds:float=10.)->dict:
     return {k: dict(median_s=float(np.median(v)), real_time_factor=float(np.median(v) / seconds), speedup_vs_w2v2=float(ref / np.median(v)),
                     params=params.get(k.replace('onnxruntime', 'torch')), runs=len(v)) for k, v in times.items()}
 
+def flop_counts(seconds:float=10.)->dict:
+    "Multiply-adds per clip (torch.utils.flop_counter), the reason for the speed-ups above."
+    from dataclasses import asdict
+    from torch.utils.flop_counter import FlopCounterMode
+    from avemo.speech import speech_vad, DEMO_SPEECH, THESIS_SPEECH
+    x = torch.randn(1, int(16000 * seconds)) * 0.1; L = torch.tensor([x.shape[1]]); out = {}
+    with torch.no_grad():
+        for k, cfg in (('avemo demo', DEMO_SPEECH), ('avemo thesis', THESIS_SPEECH)):
+            m = speech_vad(**asdict(cfg)).eval()
+            with FlopCounterMode(display=False) as fc: m.encoder.conv(x, L)
+            conv = fc.get_total_flops()
+            with FlopCounterMode(display=False) as fc: m.predict_waves(x, L)
+            out[k] = dict(gmac=round(fc.get_total_flops() / 2e9, 1), conv_stack_gmac=round(conv / 2e9, 1))
+        w, _ = w2v2_robust12()
+        with FlopCounterMode(display=False) as fc: w(x)
+        out['w2v2-L-robust-12'] = dict(gmac=round(fc.get_total_flops() / 2e9, 1))
+    return out
+
 def predictor(run):
     from avemo.predict import AVPredictor, stand_in_models
     from avemo.inference import inference_models
     if run and 'fusion' in inference_models(run): return AVPredictor(run, 'fusion'), f'trained models of {run}'
     return AVPredictor(stand_in_models(tempfile.mkdtemp()), 'fusion'), 'untrained demo-size stand-ins (predict.stand_in_models)'
 
-def stream_bench(pred, clip, n:int=1500)->dict:
+def stream_bench(pred, clip, n:int=1500, **kw)->dict:
     "Per-update latency of a 40 ms hop: 40 ms of audio, one frame (detect, crop, embed), one prediction over the 2 s window."
     import cv2
     from avemo.stream import Streamer
@@ -69,7 +87,7 @@ def stream_bench(pred, clip, n:int=1500)->dict:
         ok, f = cap.read()
         if not ok: break
         frames.append(f)
-    st = Streamer(pred, 'queue', 2.0, 0.04); lat, pred_ms, found, n_out = [], [], [], 0
+    st = Streamer(pred, 'queue', 2.0, 0.04, **kw); lat, pred_ms, found, n_out = [], [], [], 0
     for k in range(n):
         a = audio[(k * 640) % (len(audio) - 640):][:640]; fr = frames[k % len(frames)]
         t0 = time.perf_counter(); out = st.push_frame(fr, st.t_audio + 0.04); t1 = time.perf_counter()
@@ -94,32 +112,58 @@ def soak(pred, clip, seconds:float)->dict:
                 rss_after_2min_mb=start, rss_end_mb=round(r1, 1), growth_after_warmup_pct=round(100 * (r1 - start) / start, 2),
                 buffer_bytes_start=b0, buffer_bytes_end=st.nbytes(), rss_marks=marks)
 
+def _tree_rss_mb(pid:int)->float:
+    "Resident memory of a process and all its descendants (from /proc), MB."
+    kids, total = {}, 0
+    for d in Path('/proc').iterdir():
+        if d.name.isdigit():
+            try: st = (d/'stat').read_text().rsplit(')', 1)[1].split(); kids.setdefault(int(st[1]), []).append(int(d.name))
+            except OSError: pass
+    todo = [pid]
+    while todo:
+        q = todo.pop(); todo += kids.get(q, [])
+        try: total += int((Path('/proc')/str(q)/'statm').read_text().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+        except OSError: pass
+    return total / 2**20
+
 def batch(run_dir, n_files:int)->dict:
-    from avemo.predict import predict_paths
+    "`avemo predict RUN <n_files wavs> --model speech --workers w` as a command: files per second and peak memory of its process tree."
+    import subprocess, threading
     from avemo.synth import write_clip
     d = Path(tempfile.mkdtemp()); base = [write_clip(d/f'b{k}.wav', 1.0 + 0.5 * k, seed=k) for k in range(4)]
     files = []
     for k in range(n_files):
-        p = d/f'f{k:04d}.wav'; os.link(base[k % 4], p); files.append(p)
-    out = {}
+        p = d/f'f{k:04d}.wav'; os.link(base[k % 4], p); files.append(str(p))
+    out, exe = {}, str(Path(sys.executable).parent/'avemo')
     for w in (1, 2):
-        t = time.perf_counter(); W, S = predict_paths(run_dir, files, None, 'speech', figures=False, workers=w, progress=False)
-        dt = time.perf_counter() - t
-        out[f'workers={w}'] = dict(files=len(S), seconds=round(dt, 2), files_per_s=round(len(S) / dt, 1),
-                                   peak_rss_self_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                                   peak_rss_children_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1))
+        t = time.perf_counter(); pr = subprocess.Popen([exe, 'predict', str(run_dir), *files, '--model', 'speech', '--workers', str(w), '--out', str(d/f'w{w}.csv')],
+                                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peak = 0.
+        while pr.poll() is None: peak = max(peak, _tree_rss_mb(pr.pid)); time.sleep(0.1)
+        dt = time.perf_counter() - t; n = sum(1 for _ in open(d/f'w{w}.csv')) - 1
+        out[f'workers={w}'] = dict(files=n, seconds=round(dt, 2), files_per_s=round(n / dt, 1), peak_rss_tree_mb=round(peak, 1),
+                                   note='the whole command: start-up (imports, model loading per worker) included')
     return out
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--run', default=''); ap.add_argument('--reps', type=int, default=7)
     ap.add_argument('--soak-seconds', type=float, default=3600); ap.add_argument('--files', type=int, default=1000)
+    ap.add_argument('--flops-only', action='store_true', help='only add the multiply-add counts to an existing --out file')
     ap.add_argument('--out', default=str(Path(__file__).parent/'results/inference_cpu.json')); a = ap.parse_args()
+    if a.flops_only:
+        res = json.loads(Path(a.out).read_text()); res['speech_10s_gmac'] = flop_counts(); res['flops_command'] = ' '.join(['python'] + sys.argv)
+        Path(a.out).write_text(json.dumps(res, indent=1)); print(json.dumps(res['speech_10s_gmac'])); sys.exit()
     from avemo.synth import write_clip
     torch.set_num_threads(1); pred, models = predictor(a.run)
     clip = write_clip(Path(tempfile.mkdtemp())/'clip.mp4', 6, faces=1, seed=1, fps=25)
     res = dict(command=' '.join(['python'] + sys.argv), machine=machine(), threads=1, models=models)
+    res['speech_10s_gmac'] = flop_counts()
     t = time.time(); res['speech_10s_clip'] = speech_bench(a.reps); print(json.dumps(res['speech_10s_clip'], indent=1), time.time() - t, flush=True)
-    t = time.time(); res['stream_40ms_hop'] = stream_bench(pred, clip); print(json.dumps(res['stream_40ms_hop'], indent=1), time.time() - t, flush=True)
+    t = time.time(); res['stream_40ms_hop'] = dict(defaults=stream_bench(pred, clip))
+    from avemo.predict import AVPredictor
+    fast = AVPredictor(pred.dir.parents[2], 'fusion', gender='F') if a.run else pred
+    res['stream_40ms_hop']['fast (detect_width 160, gender F)'] = stream_bench(fast, clip, detect_width=160)
+    print(json.dumps(res['stream_40ms_hop'], indent=1), time.time() - t, flush=True)
     t = time.time(); res['batch_predict'] = batch(a.run or pred.dir.parents[2], a.files); print(json.dumps(res['batch_predict'], indent=1), time.time() - t, flush=True)
     t = time.time(); res['soak'] = soak(pred, clip, a.soak_seconds); print(json.dumps(res['soak'], indent=1), time.time() - t, flush=True)
     Path(a.out).write_text(json.dumps(res, indent=1)); print('written', a.out)
