@@ -253,7 +253,7 @@ def predict_file(pred:AVPredictor, path, # an audio or video file
 def va_figure(df:pd.DataFrame, # one file's windows
               title:str='', out=None):
     "The file's windows on the valence-arousal plane (colour: time) beside V, A and D over time; saved to `out` if given."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw=dict(width_ratios=[1, 1.5]))
     ok = df.dropna(subset=list(VAD)); mid = (ok.start + ok.end) / 2
     a.axhline(0, c='0.8', lw=.8); a.axvline(0, c='0.8', lw=.8); a.plot(ok.valence, ok.arousal, c='0.6', lw=.8)

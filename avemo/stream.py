@@ -136,7 +136,8 @@ def stream_file(streamer:Streamer, path, # an audio or video file
     path = Path(path)
     if not path.is_file(): raise BadInputError(path, 'file not found')
     audio, _ = read_audio_track(path, streamer.sr) if streamer.p.uses_audio or path.suffix.lower() not in VIDEO_EXT else (None, '')
-    video = path.suffix.lower() in VIDEO_EXT and streamer.p.uses_face
+    video = path.suffix.lower() in VIDEO_EXT and (streamer.p.uses_face or streamer.mode == 'frame')
+    if streamer.mode == 'frame' and not video: raise BadInputError(path, 'per-frame mode needs a video file (use the queue mode for audio)')
     fps = 25.
     if video:
         cap = cv2.VideoCapture(str(path)); fps = cap.get(cv2.CAP_PROP_FPS) or 25.
