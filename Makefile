@@ -26,9 +26,11 @@ demo: install
 doctor: install
 	$(BIN)/avemo doctor
 
+# Two notebooks run side by side with one thread each: two torch thread pools on two cores thrash
+# (2-core machine: `make test` took 12 min 58 s with the default threads; the notebooks and pytest took 8 min 34 s with one each).
 test: install
 	$(BIN)/avemo doctor
-	$(BIN)/nbdev_test --n_workers 2 --timing
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 	$(BIN)/python -m pytest -q tests
 
 # The lock file: resolve settings.ini's ranges in a fresh environment, check it with `avemo doctor`, freeze it.
