@@ -3,8 +3,9 @@
 1. speech VAD on the same 10 s clip, interleaved: avemo's speech model at demo and thesis sizes (PyTorch and onnxruntime) against
    the audEERING w2v2-L-robust-12 architecture (wav2vec2-large, 12 transformer layers, mean pooling, 3-output head) built from
    config with random weights (the time does not depend on the weights): median, real-time factor, speed-up;
-2. streaming: the per-update latency at a 40 ms hop with audio and face (push 40 ms of audio + one video frame: detect, crop,
-   embed + one prediction over the 2 s window), one thread: p50, p95, p99;
+2. streaming: the per-update latency at a 40 ms hop with audio and face (push one video frame, searched for the face at the
+   streamer's face_rate, 5 per second: detect, crop, embed; 40 ms of audio; one prediction over the 2 s window), one thread:
+   p50, p95, p99, with the defaults and with a smaller detection copy and a known gender;
 3. soak: a looped clip streamed as fast as possible for `--soak-seconds` of stream time: resident memory at start and end;
 4. batch predict over `--files` short wav files with 1 and 2 workers: files per second and peak resident memory.
 
@@ -78,7 +79,7 @@ def predictor(run):
     return AVPredictor(stand_in_models(tempfile.mkdtemp()), 'fusion'), 'untrained demo-size stand-ins (predict.stand_in_models)'
 
 def stream_bench(pred, clip, n:int=1500, **kw)->dict:
-    "Per-update latency of a 40 ms hop: 40 ms of audio, one frame (detect, crop, embed), one prediction over the 2 s window."
+    "Per-update latency of a 40 ms hop: one frame (face search at the streamer's face_rate), 40 ms of audio, one prediction over the 2 s window."
     import cv2
     from avemo.stream import Streamer
     from avemo.preprocess import load_audio
