@@ -76,7 +76,7 @@ class Streamer:
         "Append samples (float32 at the model's rate); queue mode returns the predictions whose hop has passed."
         x = np.asarray(x, np.float32).reshape(-1); self.audio.push(x); self.t_audio += len(x) / self.sr
         f = int(self.sr * 0.02); buf = np.concatenate([self._rest, x]); k = len(buf) // f
-        if k: lv = 20 * np.log10(np.sqrt((buf[:k * f].reshape(k, f) ** 2).mean(1)) + 1e-10); self.db.push(lv); self.level.push(lv)
+        if k: lv = frame_energy_db(buf[:k * f], self.sr); self.db.push(lv); self.level.push(lv)   # the same 20 ms levels as `predict`
         self._rest = buf[k * f:][-f:].copy()
         return self._due() if self.mode == 'queue' else []
     def push_frame(self, frame:np.ndarray, # BGR image
