@@ -9,8 +9,8 @@ from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['build_parser', 'manifest', 'preprocess', 'demo_data', 'pipeline', 'predict', 'stream', 'export', 'doctor', 'commands',
-           'main']
+__all__ = ['build_parser', 'manifest', 'corpora', 'preprocess', 'demo_data', 'pipeline', 'predict', 'stream', 'export', 'doctor',
+           'commands', 'main']
 
 # %% ../nbs/11_cli.ipynb #63aa33bf
 _TYPES = dict(int=int, float=float, str=str, bool=bool)
@@ -48,13 +48,19 @@ def _overrides(extra:list[str])->dict:
     return out
 
 # %% ../nbs/11_cli.ipynb #db4bb265
-def manifest(corpus:str, # iemocap, tedlium, facesynthetics or ravdess
+def manifest(corpus:str, # a registered corpus (`avemo corpora` lists them): iemocap, tedlium, facesynthetics, ravdess, msp_podcast, crema_d, enterface, baum1s
              root:str, # the corpus root, as distributed
-             out:str='', # CSV or Parquet file to write; the skip report goes beside it
+             out:str='', # CSV or Parquet file to write (never inside the corpus); the skip report goes beside it
             ):
     "Build a corpus manifest and print a one-line summary (items, hours or images, skipped)."
     from avemo.data import build_manifest
     print(build_manifest(corpus, root, out or None)[1])
+
+def corpora():
+    "List the corpora avemo reads: their modality, task, labels, protocol and preprocessing job."
+    from avemo.corpora import CORPORA
+    for c in CORPORA.values():
+        print(f'{c.name:15s} {c.modality:13s} {c.task:12s} {c.labels}\n{"":15s} protocol: {c.protocol}\n{"":15s} preprocessing: {c.preprocess or "none yet (manifest only)"}')
 
 def preprocess(corpus:str, # iemocap, tedlium, facesynthetics or ravdess
                root:str, # the corpus root, as distributed
@@ -117,8 +123,10 @@ def predict(run:str, # a run directory, a model folder (model.json + model.safet
     "Valence, arousal and dominance in [-1, 1] per window of each audio or video file, with a per-file summary and a VA-trajectory PNG."
     from avemo.data import SkipLog
     from avemo.predict import predict_paths
+    from avemo.data import check_writable
     log = SkipLog(); o = Path(out) if out else None
     table = o if o is not None and o.suffix.lower() in ('.csv', '.json') else None
+    if o is not None: check_writable(o.parent if table is not None else o)   # before any prediction is computed
     try:
         W, S = predict_paths(run, files, None if (o is None or table is not None) else o, model, format, window, hop, face, face_fps,
                              gender=gender, face_norm=face_norm, annotate=annotate, workers=workers, log=log, progress=len(files) > 1)
@@ -191,7 +199,7 @@ def _stage_command(stage:dict):
 def commands()->dict:
     "Every subcommand: the install check, the data tools, one per pipeline stage, the pipeline, predict, stream and export."
     from avemo.pipeline import STAGES
-    return {'doctor': doctor, 'demo-data': demo_data, 'manifest': manifest, 'preprocess': preprocess,
+    return {'doctor': doctor, 'demo-data': demo_data, 'corpora': corpora, 'manifest': manifest, 'preprocess': preprocess,
             **{s['name']: _stage_command(s) for s in STAGES}, 'pipeline': pipeline, 'predict': predict, 'stream': stream, 'export': export}
 
 # %% ../nbs/11_cli.ipynb #13ee0eae
@@ -209,4 +217,10 @@ def main(argv:list[str]|None=None):
     p = build_parser(func, f'avemo {argv[0]}')
     takes_extra = any(q.kind == q.VAR_KEYWORD for q in inspect.signature(func).parameters.values())
     args, extra = (p.parse_known_args(argv[1:]) if takes_extra else (p.parse_args(argv[1:]), []))
-    return func(**vars(args), **_overrides(extra))
+    try: return func(**vars(args), **_overrides(extra))
+    except KeyboardInterrupt as e:                        # Ctrl-C, or SIGTERM in `pipeline`: a message, not a traceback
+        print(f'avemo {argv[0]}: {e.args[0] if e.args else "interrupted"}', file=sys.stderr); raise SystemExit(130) from None
+    except Exception as e:                                # bad input and unusable paths: one line naming the file, exit status 2
+        from avemo.data import BadInputError
+        if not isinstance(e, (BadInputError, OSError)): raise
+        print(f'avemo {argv[0]}: {e}', file=sys.stderr); raise SystemExit(2) from None

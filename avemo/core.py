@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np                      # light on purpose: the CLI imports this module (torch and pandas are imported where used)
 
 # %% auto #0
-__all__ = ['VAD', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', 'atomic_write', 'write_json', 'read_json', 'mlp', 'md_table',
-           'as_list', 'slug', 'RunDir', 'load_profile']
+__all__ = ['VAD', 'MODEL_BUILDERS', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', 'atomic_write', 'write_json', 'read_json', 'mlp',
+           'md_table', 'as_list', 'slug', 'model_builder', 'die_with_parent', 'RunDir', 'load_profile']
 
 # %% ../nbs/00_core.ipynb #80bca740
 VAD = ('valence', 'arousal', 'dominance')   # the three continuous dimensions, in the order every (N, 3) array uses
@@ -58,6 +58,25 @@ def as_list(value, # a list, a tuple, or a comma-separated string (the form prof
 def slug(s:str)->str:
     "A label as a folder or metrics-key name."
     return re.sub(r'\W+', '_', s).strip('_').lower()
+
+# %% ../nbs/00_core.ipynb #bf78d5cc
+MODEL_BUILDERS:dict = {}     # key (`module:function`) -> builder; filled by `model_builder`, read by `avemo.inference.builders`
+
+def model_builder(key:str, # how a `model.json` names it, `module:function`
+                  about:str, # one line: what it builds (error messages, docs)
+                 ):
+    "Decorator: register a function that builds a model from JSON keyword arguments; a saved model can only name registered builders."
+    def register(fn):
+        fn.builder_key, fn.about = key, about
+        MODEL_BUILDERS[key] = fn; return fn
+    return register
+
+def die_with_parent():
+    "Worker-process initializer (Linux): the kernel sends SIGTERM to this process when its parent dies, even by SIGKILL, so no orphan keeps a core busy."
+    try:
+        import ctypes, signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError): pass                                  # not Linux: SIGINT/SIGTERM handling still stops the workers
 
 # %% ../nbs/00_core.ipynb #580b341f
 RUN_LAYOUT = """\

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #7f2950b9
 from __future__ import annotations
-import os, re, tempfile
+import codecs, os, re, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import atomic_write   # shared: defined in 00_core
@@ -12,10 +12,11 @@ from .core import atomic_write   # shared: defined in 00_core
 # %% auto #0
 __all__ = ['IEMOCAP_EMOTIONS', 'IEMOCAP_COLUMNS', 'FOUR_WAY', 'SIX_WAY', 'TEDLIUM_COLUMNS', 'TEDLIUM_RELEASES', 'N_LANDMARKS',
            'RAVDESS_EMOTIONS', 'RAVDESS_CODES', 'GOEMOTIONS_TO_IEMOCAP', 'MANIFESTS', 'BadInputError', 'SkipLog',
-           'report', 'importable', 'save_manifest', 'load_manifest', 'read_lines', 'scale_vad', 'parse_utt_id',
-           'parse_emo_evaluation', 'parse_transcription', 'find_root', 'iemocap_manifest', 'iemocap_subset',
-           'parse_stm', 'tedlium_manifest', 'merge_tedlium', 'hours', 'load_landmarks', 'facesynthetics_manifest',
-           'parse_ravdess_name', 'ravdess_manifest', 'goemotions_table', 'manifest_summary', 'build_manifest']
+           'report', 'importable', 'check_writable', 'save_manifest', 'load_manifest', 'read_lines', 'scale_vad',
+           'parse_utt_id', 'parse_emo_evaluation', 'drop_duplicates', 'parse_transcription', 'find_root',
+           'iemocap_manifest', 'iemocap_subset', 'parse_stm', 'tedlium_manifest', 'merge_tedlium', 'hours',
+           'load_landmarks', 'facesynthetics_manifest', 'parse_ravdess_name', 'ravdess_manifest', 'goemotions_table',
+           'manifest_summary', 'build_manifest']
 
 # %% ../nbs/00_data.ipynb #3d45ada3
 class BadInputError(ValueError):
@@ -52,6 +53,15 @@ def importable(fn, module:str):
     return fn if getattr(fn, '__module__', None) != '__main__' else getattr(importlib.import_module(module), fn.__name__)
 
 # %% ../nbs/00_data.ipynb #6e124520
+def check_writable(folder)->Path:
+    "Create `folder` (and its parents) and check that a file can be written there, before any work starts; else a `BadInputError` naming it."
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix='.avemo-write-check-'); os.close(fd); os.unlink(probe)
+    except OSError as e: raise BadInputError(folder, f'cannot write to this output folder ({e.strerror or type(e).__name__})') from None
+    return folder
+
 def save_manifest(df:pd.DataFrame, path)->Path:
     "Save a manifest as CSV or Parquet, chosen by the extension of `path`."
     ext = Path(path).suffix.lower()
@@ -67,14 +77,22 @@ def load_manifest(path)->pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False, na_values=[''])
 
 # %% ../nbs/00_data.ipynb #263a2e0c
-def read_lines(path)->list[str]:
-    "Lines of a text file without line endings (CRLF or LF), decoded as UTF-8 with a latin-1 fallback."
+def read_lines(path, # a text file
+               log:SkipLog|None=None, # records lines read with the latin-1 fallback; None (strict): such a line is an error
+              )->list[str]:
+    "Lines without endings (CRLF, LF or CR) and without a leading byte-order mark, each decoded as UTF-8; a line that is not is read as latin-1 and recorded."
     path = Path(path)
-    if not path.is_file(): raise BadInputError(path, 'file not found')
-    raw = path.read_bytes()
-    try: text = raw.decode('utf-8')
-    except UnicodeDecodeError: text = raw.decode('latin-1')
-    return text.splitlines()
+    if not path.is_file(): raise BadInputError(path, 'broken or looping symbolic link' if path.is_symlink() else 'file not found')
+    try: raw = path.read_bytes()
+    except OSError as e: raise BadInputError(path, f'unreadable ({e.strerror or e})') from None
+    if raw.startswith(codecs.BOM_UTF8): raw = raw[len(codecs.BOM_UTF8):]
+    out = []
+    for i, b in enumerate(raw.splitlines(), 1):
+        try: out.append(b.decode('utf-8'))
+        except UnicodeDecodeError as e:
+            report(log, BadInputError(path, f'not UTF-8 (byte {b[e.start]:#04x} at column {e.start + 1}); this line read as latin-1', i), 'fallback')
+            out.append(b.decode('latin-1'))
+    return out
 
 def _visible(paths):
     "Drop hidden files and macOS resource forks (`._name`), which some corpus copies carry."
@@ -100,24 +118,49 @@ def parse_utt_id(utt_id:str)->dict:
     return dict(session=int(m['session']), dialog=utt_id.rsplit('_', 1)[0], speaker=f"Ses{m['session']}{g}", gender=g)
 
 # %% ../nbs/00_data.ipynb #26d2d9a9
-def parse_emo_evaluation(path, log:SkipLog|None=None)->list[dict]:
+_UTT_LIKE = re.compile(r'Ses\d\d[FM]_\S+')
+
+def _emo_row(s:str, m, lo:float, hi:float)->dict:
+    "The fields of a matched summary line, or a ValueError saying what is wrong with it."
+    if not m: raise ValueError('not a `[start - end] utt_id emotion [V, A, D]` line')
+    start, end, v, a, d = (float(m[k]) for k in ('start', 'end', 'v', 'a', 'd'))
+    if not np.isfinite([start, end, v, a, d]).all(): raise ValueError('non-finite number')
+    if end <= start: raise ValueError(f'end {end} <= start {start}')
+    if not all(lo <= x <= hi for x in (v, a, d)): raise ValueError(f'V, A, D = {v:g}, {a:g}, {d:g} outside [{lo:g}, {hi:g}]')
+    parse_utt_id(m['utt'])
+    return dict(utt_id=m['utt'], start=start, end=end, emotion=m['emo'], valence_raw=v, arousal_raw=a, dominance_raw=d)
+
+def parse_emo_evaluation(path, # an `EmoEvaluation/<dialog>.txt` file
+                         log:SkipLog|None=None, # records bad lines; None (strict): the first one is raised
+                         vad_range:tuple=(1., 5.), # the rating scale; a rating outside it makes a bad line
+                        )->list[dict]:
     "Utterance summary lines of an IEMOCAP `EmoEvaluation/*.txt` file; annotator lines are ignored."
     rows = []
-    for i, line in enumerate(read_lines(path), 1):
+    for i, line in enumerate(read_lines(path, log), 1):
         s = line.strip()
-        if not s.startswith('['): continue          # header (%), annotator lines (C-/A-), blanks
-        m = _EMO_LINE.match(s)
-        try:
-            if not m: raise ValueError('not a `[start - end] utt_id emotion [V, A, D]` line')
-            start, end, v, a, d = (float(m[k]) for k in ('start', 'end', 'v', 'a', 'd'))
-            if not np.isfinite([start, end, v, a, d]).all(): raise ValueError('non-finite number')
-            if end <= start: raise ValueError(f'end {end} <= start {start}')
-            parse_utt_id(m['utt'])
-        except ValueError as e:
-            report(log, BadInputError(path, f'malformed EmoEvaluation line ({e}): {s[:80]!r}', i)); continue
-        rows.append(dict(utt_id=m['utt'], start=start, end=end, emotion=m['emo'],
-                         valence_raw=v, arousal_raw=a, dominance_raw=d, line=i))
-    return rows
+        if not s.startswith('['):          # header (%), annotator lines (C-/A-), blanks; an utterance id here is a damaged line
+            if _UTT_LIKE.search(s): report(log, BadInputError(path, f"utterance line does not start with '[': {s[:80]!r}", i))
+            continue
+        try: rows.append(dict(_emo_row(s, _EMO_LINE.match(s), *vad_range), line=i))
+        except ValueError as e: report(log, BadInputError(path, f'malformed EmoEvaluation line ({e}): {s[:80]!r}', i))
+    return drop_duplicates(rows, 'utt_id', path, log)
+
+def drop_duplicates(rows:list[dict], # parsed items
+                    key:str, # the id that must be unique
+                    path=None, # the file to name in the report when a row has no `path_key` field
+                    log:SkipLog|None=None, # records the refused rows; None (strict): the first one is raised
+                    path_key:str='label_path', # the row field holding its file (rows gathered from several files)
+                   )->list[dict]: # the rows whose `key` is unique
+    "Refuse every row of a duplicated id (nothing says which copy is right), reporting each with the lines involved."
+    seen = {}
+    for r in rows: seen.setdefault(r[key], []).append(r.get('line'))
+    for r in rows:
+        ls = seen[r[key]]
+        if len(ls) < 2: continue
+        where = f'lines {", ".join(map(str, ls))}' if ls[0] is not None else f'{len(ls)} copies'
+        report(log, BadInputError(r.get(path_key) or path, f'duplicated {key} {r[key]!r} ({where}); all refused', r.get('line')))
+    return [r for r in rows if len(seen[r[key]]) == 1]
+
 
 # %% ../nbs/00_data.ipynb #3edf0009
 _TRANS_LINE = re.compile(r'^(?P<utt>\S+)\s+\[(?P<start>[\d.]+)-(?P<end>[\d.]+)\]:\s?(?P<text>.*)$')
@@ -125,7 +168,7 @@ _TRANS_LINE = re.compile(r'^(?P<utt>\S+)\s+\[(?P<start>[\d.]+)-(?P<end>[\d.]+)\]
 def parse_transcription(path, log:SkipLog|None=None)->dict:
     "Map utterance id → text from an IEMOCAP `transcriptions/<dialog>.txt` file."
     out = {}
-    for i, line in enumerate(read_lines(path), 1):
+    for i, line in enumerate(read_lines(path, log), 1):
         s = line.strip()
         if not s: continue
         m = _TRANS_LINE.match(s)
@@ -147,7 +190,7 @@ IEMOCAP_COLUMNS = ['utt_id', 'session', 'dialog', 'speaker', 'gender', 'start', 
 
 def _iemocap_dialog(session_dir:Path, emo_file:Path, log:SkipLog)->list[dict]:
     "Rows for one dialog: labels joined with transcripts, wav and video paths."
-    dialog = emo_file.stem
+    dialog, labels = emo_file.stem, parse_emo_evaluation(emo_file, log)   # first: an unreadable label file adds no other record
     trans_file = session_dir/'dialog/transcriptions'/f'{dialog}.txt'
     texts = {}
     if trans_file.exists(): texts = parse_transcription(trans_file, log)
@@ -155,7 +198,7 @@ def _iemocap_dialog(session_dir:Path, emo_file:Path, log:SkipLog)->list[dict]:
     video = session_dir/'dialog/avi/DivX'/f'{dialog}.avi'
     if not video.exists(): log.add(BadInputError(video, 'missing dialog video; rows kept audio-only'), 'kept-partial')
     rows = []
-    for r in parse_emo_evaluation(emo_file, log):
+    for r in labels:
         wav = session_dir/'sentences/wav'/dialog/f"{r['utt_id']}.wav"
         if not wav.exists():
             log.add(BadInputError(emo_file, f"missing utterance wav {wav}", r['line'])); continue
@@ -173,9 +216,11 @@ def iemocap_manifest(root, # `IEMOCAP_full_release` or the folder holding it
     root, log = find_root(root, 'IEMOCAP_full_release'), log if log is not None else SkipLog()
     rows = []
     for sdir in sorted(root.glob('Session[0-9]')):
-        for f in _visible((sdir/'dialog/EmoEvaluation').glob('*.txt')): rows += _iemocap_dialog(sdir, f, log)
-    if not rows and not len(log): raise BadInputError(root, 'no Session*/dialog/EmoEvaluation/*.txt found')
-    df = pd.DataFrame(rows, columns=IEMOCAP_COLUMNS)
+        for f in _visible((sdir/'dialog/EmoEvaluation').glob('*.txt')):
+            try: rows += _iemocap_dialog(sdir, f, log)
+            except BadInputError as e: log.add(e)                   # an unreadable label file (a looping link, no permission)
+    if not rows and not len(log): raise BadInputError(root, 'no Session<N>/dialog/EmoEvaluation/*.txt found')
+    df = pd.DataFrame(drop_duplicates(rows, 'utt_id', root, log), columns=IEMOCAP_COLUMNS)
     for k in ('valence', 'arousal', 'dominance'): df[k] = scale_vad(df[f'{k}_raw'])
     df['fold'] = df['session']
     return df.sort_values(['session', 'dialog', 'start']).reset_index(drop=True)
@@ -203,7 +248,7 @@ TEDLIUM_RELEASES = {1: 'TEDLIUM_release1', 2: 'TEDLIUM_release2', 3: 'TEDLIUM_re
 def parse_stm(path, log:SkipLog|None=None)->list[dict]:
     "Scored segments of a TED-LIUM `.stm` file (ignore segments dropped)."
     rows = []
-    for i, line in enumerate(read_lines(path), 1):
+    for i, line in enumerate(read_lines(path, log), 1):
         s = line.strip()
         if not s or s.startswith(';;'): continue
         p = s.split(None, 5)
@@ -345,25 +390,35 @@ def goemotions_table(mapping:dict=GOEMOTIONS_TO_IEMOCAP)->pd.DataFrame:
 MANIFESTS = dict(iemocap=iemocap_manifest, tedlium=tedlium_manifest, facesynthetics=facesynthetics_manifest,
                  ravdess=ravdess_manifest)
 
-def manifest_summary(corpus:str, df:pd.DataFrame, log:SkipLog, df_all:pd.DataFrame|None=None)->str:
-    "One line: items, hours or images, skipped."
+def manifest_summary(corpus:str, df:pd.DataFrame, log:SkipLog, df_all:pd.DataFrame|None=None,
+                     who:str|None=None, # the identity column (speaker, actor, subject) of a corpus of the registry
+                    )->str:
+    "One line: items, hours, images or identities, skipped."
     if corpus == 'tedlium':
         size = f'{hours(df):.3f} h after merging ({hours(df_all):.3f} h before)' if df_all is not None else f'{hours(df):.3f} h'
     elif corpus == 'iemocap': size = f'{hours(df):.3f} h, {df.session.nunique()} sessions'
     elif corpus == 'facesynthetics': size = f'{len(df)} images'
+    elif who and who in df: size = f'{df[who].nunique()} {who}s'
     else: size = f'{df.actor.nunique()} actors'
     return f'{corpus}: {len(df)} items, {size}, {log.count("skipped")} skipped, {log.count("kept-partial")} kept partial'
 
-def build_manifest(corpus:str, # iemocap, tedlium, facesynthetics or ravdess
+def build_manifest(corpus:str, # a corpus of the registry (`avemo.corpora.CORPORA`): iemocap, tedlium, msp_podcast, …
                    root, # the corpus root
-                   out=None, # CSV or Parquet path; the skip report goes beside it
+                   out=None, # CSV or Parquet path (never inside the corpus); the skip report goes beside it
+                   log:SkipLog|None=None, # the caller's skip log (then no report is written here: `preprocess` writes one report)
                   )->tuple[pd.DataFrame, str]: # the manifest and its one-line summary
     "Build, optionally save, and summarise a corpus manifest."
-    if corpus not in MANIFESTS: raise ValueError(f'corpus must be one of {list(MANIFESTS)}, not {corpus!r}')
-    log = SkipLog()
+    from avemo.corpora import get_corpus                      # the registry (00b_corpora) builds on this module
+    c = get_corpus(corpus); corpus = c.name
+    own, log = log is None, SkipLog() if log is None else log
+    if out is not None:
+        out = Path(out).resolve()
+        if Path(root).is_dir() and out.is_relative_to(Path(root).resolve()): raise BadInputError(out, f'refusing to write inside the source tree {root}')
+        check_writable(out.parent)
     if corpus == 'tedlium':
         df_all = tedlium_manifest(root, merge=False, log=log); df = merge_tedlium(df_all)
-    else: df, df_all = MANIFESTS[corpus](root, log=log), None
+    else: df, df_all = c.manifest(root, log=log), None
     if out is not None:
-        out = Path(out); save_manifest(df, out); log.save(out.with_name(out.stem + '.skipped.csv'))
-    return df, manifest_summary(corpus, df, log, df_all)
+        save_manifest(df, out)
+        if own: log.save(out.with_name(out.stem + '.skipped.csv'))
+    return df, manifest_summary(corpus, df, log, df_all, c.speaker_col)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from torch import Tensor
-from .core import VAD, mlp
+from .core import VAD, mlp, model_builder
 from .losses import ccc_report, HGRLoss
 from .crossval import CVResult, Task
 from .scoring import rescore
@@ -54,6 +54,7 @@ class LateFusionVAD(nn.Module):
     def forward(self, speech:torch.Tensor, face:torch.Tensor)->torch.Tensor: # (B, outputs) each -> (B, outputs)
         return (self.w * speech + (1 - self.w) * face).clamp(-1, 1)
 
+@model_builder('avemo.fusion:late_fusion_vad', 'late fusion of the speech and face predictions (07a_fusion)')
 def late_fusion_vad(outputs:int=3)->LateFusionVAD:
     "Builder for the saved-model contract (`avemo.fusion:late_fusion_vad`)."
     return LateFusionVAD(outputs)

@@ -11,10 +11,12 @@ from .data import atomic_write, BadInputError, SkipLog
 from .losses import VAD
 from .preprocess import load_audio
 from .learner import save_weights, load_weights
+from .core import MODEL_BUILDERS, model_builder
 
 # %% auto #0
-__all__ = ['BUILDERS', 'VAD_MEANING', 'SCALE', 'masked_stats', 'MFCCRegressor', 'mfcc_baseline', 'save_for_inference',
-           'inference_models', 'resolve_model', 'load_for_inference', 'category_prototypes', 'predict_files']
+__all__ = ['BUILDER_MODULES', 'VAD_MEANING', 'SCALE', 'masked_stats', 'MFCCRegressor', 'mfcc_baseline', 'builders',
+           'save_for_inference', 'inference_models', 'resolve_model', 'read_recipe', 'build_checked',
+           'load_for_inference', 'category_prototypes', 'predict_files']
 
 # %% ../nbs/02d_inference.ipynb #e3867ca2
 def masked_stats(x:torch.Tensor, # (B, C, T) frame features
@@ -32,7 +34,8 @@ class MFCCRegressor(nn.Module):
     def __init__(self, n_mfcc:int=40, hidden:int=64, sr:int=16000, dropout:float=0.2):
         super().__init__()
         self.hop = sr // 100
-        self.mfcc = torchaudio.transforms.MFCC(sr, n_mfcc, melkwargs=dict(n_fft=400, hop_length=self.hop, n_mels=64))
+        with torch.device('cpu'):   # its filterbank checks values, which a `meta`-device probe build (`build_checked`) cannot
+            self.mfcc = torchaudio.transforms.MFCC(sr, n_mfcc, melkwargs=dict(n_fft=400, hop_length=self.hop, n_mels=64))
         self.norm = nn.LayerNorm(2 * n_mfcc + 2)
         self.mlp = nn.Sequential(nn.Linear(2 * n_mfcc + 2, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 3))
     def features(self, wave, lengths):
@@ -45,15 +48,16 @@ class MFCCRegressor(nn.Module):
     def predict_waves(self, wave, lengths): return torch.tanh(self.mlp(self.norm(self.features(wave, lengths))))
     def forward(self, batch): return dict(pred=self.predict_waves(batch['wave'], batch['lengths']))
 
+@model_builder('avemo.inference:mfcc_baseline', 'MFCC statistics + MLP (02d_inference)')
 def mfcc_baseline(**kwargs)->MFCCRegressor: return MFCCRegressor(**kwargs)
 
 # %% ../nbs/02d_inference.ipynb #61e0b77d
-BUILDERS = {                        # the only functions a recipe may name: a model folder cannot make avemo call anything else
-    'avemo.inference:mfcc_baseline': 'MFCC statistics + MLP (this notebook)',
-    'avemo.speech:speech_vad': 'the thesis speech encoder + VAD head (04_speech)',
-    'avemo.visual:face_vad': 'the thesis face encoder + speaker-aware gated LSTM (05_visual)',
-    'avemo.fusion:late_fusion_vad': 'late fusion of the speech and face predictions (07a_fusion)',
-}
+BUILDER_MODULES = ('avemo.inference', 'avemo.speech', 'avemo.visual', 'avemo.fusion')   # fixed here, never read from a file
+
+def builders()->dict: # key -> builder
+    "The registered model builders (`avemo.core.model_builder`): the only functions a `model.json` can make avemo call."
+    for m in BUILDER_MODULES: importlib.import_module(m)
+    return MODEL_BUILDERS
 
 VAD_MEANING = {
     'valence': 'unpleasant (-1) … pleasant (+1)',
@@ -63,7 +67,7 @@ VAD_MEANING = {
 SCALE = 'IEMOCAP self-assessment scale 1-5 mapped linearly onto [-1, 1] (1 → -1, 3 → 0, 5 → 1)'
 
 def save_for_inference(model:nn.Module, out_dir, # where model.safetensors and model.json go
-                       builder:str, # a key of `BUILDERS`
+                       builder:str, # a registered builder's key (`builders()`)
                        kwargs:dict|None=None, # its keyword arguments
                        name:str='', # the name `avemo predict --model` knows it by (speech, visual, fusion, mfcc_baseline)
                        kind:str='speech', # what it reads: speech (audio), visual (face crops) or fusion (the other two's outputs)
@@ -71,7 +75,7 @@ def save_for_inference(model:nn.Module, out_dir, # where model.safetensors and m
                        **meta, # extra recipe entries (trained_on, data, prototypes, …)
                       )->Path:
     "Write the model's weights and recipe (what it is, was trained on, reads and writes) atomically."
-    if builder not in BUILDERS: raise ValueError(f'builder {builder!r} is not one of avemo.inference.BUILDERS: {sorted(BUILDERS)}')
+    if builder not in builders(): raise ValueError(f'builder {builder!r} is not a registered model builder: {sorted(builders())}')
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     atomic_write(out/'model.safetensors', lambda p: save_weights(model, p))
     rec = dict(name=name or out.parent.name, kind=kind, builder=builder, kwargs=kwargs or {}, sr=16000,
@@ -96,7 +100,7 @@ def resolve_model(path, # a run directory, a model folder, or its model.json
     if not p.exists(): raise FileNotFoundError(f'{p}: no such run directory or model folder')
     if p.is_file() and p.name == 'model.json': p = p.parent
     if (p/'model.json').exists():
-        rec = json.loads((p/'model.json').read_text())
+        rec = read_recipe(p)
         if name and rec.get('name', name) != name: raise KeyError(f"{p}: this model folder holds {rec.get('name')!r}, not {name!r}")
         return p
     models = inference_models(p)
@@ -105,13 +109,48 @@ def resolve_model(path, # a run directory, a model folder, or its model.json
     if name not in models: raise KeyError(f"{p}: no model named {name!r}; this run has: {', '.join(sorted(models))}")
     return models[name]
 
+def _plain(v, depth:int=0)->bool:
+    "JSON numbers, strings, booleans, null, and lists / string-keyed objects of them (at most 4 deep)."
+    if v is None or isinstance(v, (bool, int, float, str)): return True
+    if depth < 4 and isinstance(v, list): return all(_plain(x, depth + 1) for x in v)
+    return depth < 4 and isinstance(v, dict) and all(isinstance(k, str) and _plain(x, depth + 1) for k, x in v.items())
+
+def read_recipe(d:Path)->dict:
+    "A model folder's `model.json`, checked: a registered builder and plain keyword arguments, or a `BadInputError` naming the file."
+    j = d/'model.json'
+    try: rec = json.loads(j.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise BadInputError(j, f'unreadable recipe ({type(e).__name__}: {e})') from None
+    if not isinstance(rec, dict): raise BadInputError(j, 'the recipe is not a JSON object')
+    if not isinstance(rec.get('builder'), str) or rec['builder'] not in builders():
+        raise BadInputError(j, f"refused: builder {str(rec.get('builder'))[:80]!r} is not a registered model builder ({', '.join(sorted(builders()))})")
+    kw = rec.setdefault('kwargs', {})
+    if not isinstance(kw, dict) or not _plain(kw): raise BadInputError(j, 'refused: the builder arguments must be a JSON object of plain values')
+    return rec
+
+def _shapes(path:Path)->dict:
+    "Tensor name -> shape from a safetensors file's header, without reading the tensors."
+    from safetensors import safe_open
+    try:
+        with safe_open(str(path), 'pt') as f: return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except Exception as e: raise BadInputError(path, f'not a readable safetensors file ({type(e).__name__}: {e})') from None
+
+def build_checked(rec:dict, d:Path)->nn.Module:
+    "Build the recipe's model only once its shapes, built on PyTorch's `meta` device (no memory), match the weights file's header."
+    fn, j, w = builders()[rec['builder']], d/'model.json', d/'model.safetensors'
+    if not w.is_file(): raise BadInputError(w, 'weights file not found (or not a regular file)')
+    try:
+        with torch.device('meta'): probe = fn(**rec['kwargs'])
+    except (TypeError, ValueError, AssertionError, KeyError) as e: raise BadInputError(j, f'refused: bad builder arguments ({type(e).__name__}: {e})') from None
+    want, have = {k: tuple(v.shape) for k, v in probe.state_dict().items()}, _shapes(w)
+    if want != have:
+        diff = sorted(set(want) ^ set(have)) or [k for k in want if want[k] != have[k]]
+        raise BadInputError(j, f'refused: the recipe does not match the weights in {w.name} ({len(diff)} tensors differ, e.g. {diff[0]!r})')
+    return fn(**rec['kwargs'])
+
 def load_for_inference(path, name:str='')->tuple[nn.Module, dict]:
-    "Rebuild a saved model from its recipe and load its weights (no pickle; only `BUILDERS`); the model in eval mode and the recipe."
-    d = resolve_model(path, name); rec = json.loads((d/'model.json').read_text())
-    if rec.get('builder') not in BUILDERS:
-        raise BadInputError(d/'model.json', f"builder {rec.get('builder')!r} is not one of avemo.inference.BUILDERS ({', '.join(sorted(BUILDERS))})")
-    mod, _, fn = rec['builder'].partition(':')
-    model = getattr(importlib.import_module(mod), fn)(**rec['kwargs'])
+    "Rebuild a saved model from its checked recipe and load its weights (no pickle; only registered builders); the model in eval mode and the recipe."
+    d = resolve_model(path, name); rec = read_recipe(d)
+    model = build_checked(rec, d)
     load_weights(model, d/'model.safetensors')
     return model.eval(), rec
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02b_learner.ipynb #2746cd2d
 from __future__ import annotations
-import json, math, os, random, shutil, sys, time
+import json, math, os, random, re, shutil, sys, time
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 from typing import Callable
@@ -12,12 +12,13 @@ import numpy as np, torch, torch.nn as nn
 from torch.utils.data import DataLoader
 from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
-from .data import atomic_write
+from .data import atomic_write, BadInputError
 from .tracking import Tracker, JsonlTracker
 
 # %% auto #0
 __all__ = ['THESIS_STAGES', 'TrainConfig', 'thesis_config', 'make_optimizer', 'lr_factor', 'make_scheduler', 'freeze',
-           'save_weights', 'load_weights', 'save_checkpoint', 'load_checkpoint', 'FitResult', 'process_info', 'fit']
+           'save_weights', 'read_tensors', 'read_state', 'load_weights', 'save_checkpoint', 'checkpoint_target',
+           'load_checkpoint', 'FitResult', 'process_info', 'fit']
 
 # %% ../nbs/02b_learner.ipynb #554cadac
 @dataclass
@@ -112,9 +113,28 @@ def save_weights(model:nn.Module, path):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().contiguous().clone().cpu() for k, v in model.state_dict().items()}, str(path))
 
+def read_tensors(path)->dict:
+    "The tensors of a safetensors file (no pickle involved); a missing, foreign or damaged file is a `BadInputError` naming it."
+    path = Path(path)
+    if not path.is_file(): raise BadInputError(path, 'weights file not found')
+    try: return load_file(str(path))
+    except Exception as e: raise BadInputError(path, f'not a readable safetensors file ({type(e).__name__}: {e})') from None
+
+def read_state(path)->dict:
+    "A training-state file read with `torch.load(weights_only=True)`: a pickle that asks for anything but tensors and plain types is refused."
+    path = Path(path)
+    if not path.is_file(): raise BadInputError(path, 'state file not found')
+    try: return torch.load(path, weights_only=True, map_location='cpu')
+    except Exception as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else ''
+        raise BadInputError(path, f'refused: not a plain weights-only state file ({type(e).__name__}: {msg[:200]})') from None
+
 def load_weights(model:nn.Module, path, strict:bool=True):
-    "Load safetensors weights into `model` (no pickle involved)."
-    model.load_state_dict(load_file(str(path)), strict=strict); return model
+    "Load safetensors weights into `model` (no pickle involved); a file that does not fit the model is a `BadInputError` naming it."
+    sd = read_tensors(path)
+    try: model.load_state_dict(sd, strict=strict)
+    except RuntimeError as e: raise BadInputError(path, f'weights do not fit the model ({str(e).splitlines()[0][:300]})') from None
+    return model
 
 def save_checkpoint(ckpt_dir, model:nn.Module, opt, sched, epoch:int, extra:dict):
     "Write epoch `epoch` and atomically point `latest` at it; older epochs are removed."
@@ -128,13 +148,22 @@ def save_checkpoint(ckpt_dir, model:nn.Module, opt, sched, epoch:int, extra:dict
     for old in ckpt_dir.glob('epoch_*'):
         if old != d: shutil.rmtree(old, ignore_errors=True)
 
+def checkpoint_target(ptr:Path)->Path:
+    "The epoch folder a `latest` pointer names: one `epoch_NNNN` name inside the pointer's own folder, or a `BadInputError`."
+    ptr = Path(ptr); name = ptr.read_text(errors='replace').strip()
+    if not re.fullmatch(r'epoch_\d{4,}', name): raise BadInputError(ptr, f'refused: checkpoint pointer {name[:80]!r} is not an epoch_NNNN folder name')
+    d = ptr.parent/name
+    if d.resolve().parent != ptr.parent.resolve() or not d.is_dir():
+        raise BadInputError(ptr, f'refused: checkpoint pointer {name!r} does not name a folder inside {ptr.parent}')
+    return d
+
 def load_checkpoint(ckpt_dir, model:nn.Module, opt=None, sched=None)->dict|None:
     "Restore the `latest` checkpoint into model (and optimizer, scheduler, RNG); returns its epoch and extra state."
     ptr = Path(ckpt_dir)/'latest'
     if not ptr.exists(): return None
-    d = Path(ckpt_dir)/ptr.read_text().strip()
+    d = checkpoint_target(ptr)
     load_weights(model, d/'model.safetensors')
-    st = torch.load(d/'state.pt', weights_only=True)
+    st = read_state(d/'state.pt')
     if opt is not None: opt.load_state_dict(st['optimizer'])
     if sched is not None: sched.load_state_dict(st['scheduler'])
     _set_rng_state(st['rng'])

@@ -12,8 +12,9 @@ import avemo
 from .core import RunDir, atomic_write, as_list, write_json, read_json
 
 # %% auto #0
-__all__ = ['STAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key', 'run_stage', 'merge_metrics',
-           'stage_keys', 'threads_per_stage', 'ablation_jobs', 'run_pipeline']
+__all__ = ['STAGES', 'RUN_PACKAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key', 'run_stage',
+           'merge_metrics', 'stage_keys', 'threads_per_stage', 'ablation_jobs', 'run_environment', 'run_pipeline',
+           'stop_children', 'sigterm_as_interrupt']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 from .core import PROFILE_DIR, load_profile   # profiles are read by the pipeline and by `learner.thesis_config`
@@ -159,6 +160,23 @@ def _jobs(registry:list, names:list, cfg:dict, run:RunDir, nbs:Path, rank:int, a
         todo = arm_jobs + todo
     return todo
 
+RUN_PACKAGES = ('torch', 'torchaudio', 'torchvision', 'timm', 'numpy', 'scipy', 'pandas', 'scikit-learn', 'opencv-python-headless',
+                'av', 'soundfile', 'transformers', 'accelerate', 'safetensors', 'papermill', 'opensmile')
+
+def run_environment(jobs:int=1)->dict:
+    "What a run's numbers depend on besides its code and data, saved in `config.json`: the commit, library versions, threads and CPU."
+    from importlib import metadata as md
+    import platform, subprocess
+    def ver(d):
+        try: return md.version(d)
+        except md.PackageNotFoundError: return 'not installed'
+    repo = Path(avemo.__file__).parent.parent
+    git = lambda *a: subprocess.run(['git', '-C', str(repo), *a], capture_output=True, text=True).stdout.strip()
+    cores = os.cpu_count() or 1
+    return dict(commit=git('rev-parse', 'HEAD') or 'unknown', uncommitted_changes=bool(git('status', '--porcelain', '--untracked-files=no')),
+                python=platform.python_version(), platform=platform.platform(), cpu_cores=cores, jobs=jobs,
+                threads_per_stage=int(os.environ.get('OMP_NUM_THREADS') or max(1, cores // jobs)), packages={d: ver(d) for d in RUN_PACKAGES})
+
 def run_pipeline(profile:str='demo', # profile name or YAML path
                  data_root:str='', # folder with the real corpora; empty: the embedded demo corpus
                  out:str='', # run directory (default reports/<profile>)
@@ -180,7 +198,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
     jobs = 1 if world_size > 1 else max(1, int(cfg.get('jobs', 1)))      # DDP ranks run stages in lockstep
-    if rank == 0: write_json(run.config, dict(profile=profile, stages=names, **cfg))
+    if rank == 0: write_json(run.config, dict(profile=profile, stages=names, **cfg, environment=run_environment(jobs)))
     todo = _jobs(registry, names, cfg, run, nbs, rank, ablations)
     main = [t['name'] for t in todo if 'main' not in t]
     tag = lambda j: f"[{main.index(j['name']) + 1}/{len(main)}] {j['name']}" if j['name'] in main else f"[arm] {j['name']}"
@@ -195,7 +213,11 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
         write_json(marker, dict(hash=j['key'], stage_key=stage_key(nbs/j['notebook'], j['params']), params=j['params'],
                                 seconds=round(dt, 1), started=round(t0, 1), finished=round(time.time(), 1)))
         print(f"{tag(j)}: done in {dt:.0f} s", flush=True)
-    with threads_per_stage(jobs): _run_graph(todo, launch, jobs)
+    try:
+        with threads_per_stage(jobs), sigterm_as_interrupt(): _run_graph(todo, launch, jobs)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f'interrupted: the stages that were running stopped (their kernels and workers too); completed stages, '
+                                f'markers and checkpoints are kept in {run.path}: run the same command again to resume') from None
     if rank: return {}
     metrics = merge_metrics(run)
     if run.readme.exists():                                               # refresh its time table with every stage's marker
@@ -207,17 +229,46 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
 def _run_graph(todo:list, launch, jobs:int):
     """Call `launch(stage)` for every stage once the stages it needs (among `todo`) are done, up to `jobs` at a time: the costliest ready
     stage first (its `cost`, rough seconds on the demo; longest-first keeps the slowest branch from starting last), then registry order."""
-    from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
-    names = {s['name'] for s in todo}; done, running, waiting = set(), {}, list(todo)
+    from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(jobs) as ex:
-        while waiting or running:
-            ready = sorted([s for s in waiting if set(s.get('needs', [])) & names <= done], key=lambda s: -s.get('cost', 0))
-            for st in ready[:max(0, jobs - len(running))]:
-                waiting.remove(st); running[ex.submit(launch, st)] = st['name']
-            if not running: raise RuntimeError(f'stages {[s["name"] for s in waiting]} wait on each other')
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for f in finished:
-                name = running.pop(f)
-                if f.exception() is not None:
-                    wait(running); raise f.exception()                  # let the others finish their notebook, then report
-                done.add(name)
+        try: _schedule(ex, todo, launch, jobs)
+        except KeyboardInterrupt:                       # Ctrl-C or SIGTERM: the running stages' kernels (and their workers) are stopped,
+            stop_children(); raise                      # so the threads return and nothing keeps computing; markers and checkpoints stay
+
+def _schedule(ex, todo:list, launch, jobs:int):
+    from concurrent.futures import wait, FIRST_COMPLETED
+    names = {s['name'] for s in todo}; done, running, waiting = set(), {}, list(todo)
+    while waiting or running:
+        ready = sorted([s for s in waiting if set(s.get('needs', [])) & names <= done], key=lambda s: -s.get('cost', 0))
+        for st in ready[:max(0, jobs - len(running))]:
+            waiting.remove(st); running[ex.submit(launch, st)] = st['name']
+        if not running: raise RuntimeError(f'stages {[s["name"] for s in waiting]} wait on each other')
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for f in finished:
+            name = running.pop(f)
+            if f.exception() is not None:
+                wait(running); raise f.exception()                  # let the others finish their notebook, then report
+            done.add(name)
+
+def stop_children(timeout:float=5.)->int:
+    "Terminate every process this one started (stage kernels, their worker pools), kill those still alive after `timeout` s; how many."
+    import psutil
+    kids = psutil.Process().children(recursive=True)
+    for k in kids:
+        try: k.terminate()
+        except psutil.NoSuchProcess: pass
+    for k in psutil.wait_procs(kids, timeout)[1]:
+        try: k.kill()
+        except psutil.NoSuchProcess: pass
+    return len(kids)
+
+@contextmanager
+def sigterm_as_interrupt():
+    "Within: SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does, so both stop a run the same clean way."
+    import signal, threading
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def handler(signum, frame): raise KeyboardInterrupt(f'signal {signum}')
+    old = signal.signal(signal.SIGTERM, handler)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old)
+

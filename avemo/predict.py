@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import VAD, atomic_write, write_json
+from .core import VAD, atomic_write, write_json, die_with_parent
 from .data import BadInputError, SkipLog
 
 # %% auto #0
@@ -298,8 +298,8 @@ def annotate_video(path, df:pd.DataFrame, target, out, face_fps:float=5.):
 
 _WORKER = {}
 def _init_worker(run, model, gender, face_norm, threads):
-    if threads:
-        import torch; torch.set_num_threads(threads)
+    if threads:                                             # a pool worker (in-process: threads = 0)
+        import torch; torch.set_num_threads(threads); die_with_parent()
     _WORKER['pred'] = load_predictor(run, model, gender, face_norm)
 
 def _one(path, kw:dict, out_dir, annotate:bool, figures:bool):

@@ -9,13 +9,15 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, cv2, av
 from tqdm.auto import tqdm
+from .core import die_with_parent
 from .data import (BadInputError, SkipLog, atomic_write, save_manifest, load_manifest, build_manifest, load_landmarks,
-                        importable)
+                        importable, check_writable)
 
 # %% auto #0
 __all__ = ['SAMPLE_RATE', 'PREPROCESSORS', 'resample', 'load_audio', 'to_int16', 'save_npy', 'read_video_frames', 'keyframes',
-           'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash', 'run_jobs', 'preprocess_iemocap',
-           'preprocess_tedlium', 'load_segment', 'preprocess_facesynthetics', 'preprocess_ravdess', 'preprocess']
+           'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash', 'input_key', 'run_jobs',
+           'preprocess_iemocap', 'preprocess_tedlium', 'load_segment', 'preprocess_facesynthetics',
+           'preprocess_ravdess', 'preprocess']
 
 # %% ../nbs/01_preprocess.ipynb #558b5fbe
 SAMPLE_RATE = 16000
@@ -209,28 +211,49 @@ def _safe_call(fn, args):
         return dict(rows=[], skipped=[dict(path=str(args[0]) if args else '', line=None, action='skipped',
                                            reason=f'{type(e).__name__}: {e}'.strip())])
 
+def input_key(args)->str:
+    "A fingerprint of the source files a job reads (every absolute path to a file in its arguments: size and modification time), so a fixed or replaced file re-runs its job."
+    files = set()
+    def walk(x):
+        if isinstance(x, dict): [walk(v) for v in x.values()]
+        elif isinstance(x, (list, tuple)): [walk(v) for v in x]
+        elif isinstance(x, (str, Path)) and os.path.isabs(x) and os.path.isfile(x): files.add(str(x))
+    walk(args)
+    stats = [(f, (st := os.stat(f)).st_size, st.st_mtime_ns) for f in sorted(files)]
+    return hashlib.sha1(json.dumps(stats).encode()).hexdigest()[:12]
+
+def _pool_map(todo:dict, workers:int, finish, bar):
+    "Run `todo` in `workers` spawned processes; an interrupt (Ctrl-C, SIGTERM, an error) terminates them instead of waiting."
+    ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'),   # fork is unsafe after torch/OpenMP
+                             initializer=die_with_parent)
+    try:
+        call = importable(_safe_call, 'avemo.preprocess')
+        futs = {ex.submit(call, importable(fn, 'avemo.preprocess'), args): k for k, (fn, args) in todo.items()}
+        for f in as_completed(futs): finish(futs[f], f.result()); bar.update()
+    except BaseException:
+        for proc in list((getattr(ex, '_processes', None) or {}).values()): proc.terminate()
+        ex.shutdown(wait=False, cancel_futures=True); raise
+    ex.shutdown()
+
 def run_jobs(jobs:dict, # key → (function, args); functions must be importable (picklable) for workers > 1
              out, # output folder; markers go to out/done/
              cfg:dict, # the config the jobs run with (a changed config re-runs them)
              workers:int=1, desc:str='preprocess',
             )->tuple[list, list]: # all rows and all skipped items
-    "Run jobs in parallel with a progress bar, resuming from `done/` markers."
+    "Run jobs in parallel with a progress bar, resuming from `done/` markers (a job re-runs when the config or its source files changed)."
     done, h = Path(out)/'done', config_hash(cfg)
-    results, todo = {}, {}
+    results, todo, keys = {}, {}, {k: input_key(job[1]) for k, job in jobs.items()}
     for k, job in jobs.items():
         m = done/f'{k}.json'
-        if m.exists() and (r := json.loads(m.read_text())).get('config') == h: results[k] = r
+        r = json.loads(m.read_text()) if m.exists() else {}
+        if r.get('config') == h and r.get('inputs') == keys[k]: results[k] = r
         else: todo[k] = job
     def finish(k, r):
-        r['config'] = h; atomic_write(done/f'{k}.json', lambda p: Path(p).write_text(json.dumps(r, default=_json))); results[k] = r
+        r.update(config=h, inputs=keys[k]); atomic_write(done/f'{k}.json', lambda p: Path(p).write_text(json.dumps(r, default=_json))); results[k] = r
     bar = tqdm(total=len(jobs), initial=len(results), desc=desc, mininterval=2, leave=False)
     if workers <= 1:
         for k, (fn, args) in todo.items(): finish(k, _safe_call(fn, args)); bar.update()
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:   # fork is unsafe after torch/OpenMP
-            call = importable(_safe_call, 'avemo.preprocess')
-            futs = {ex.submit(call, importable(fn, 'avemo.preprocess'), args): k for k, (fn, args) in todo.items()}
-            for f in as_completed(futs): finish(futs[f], f.result()); bar.update()
+    else: _pool_map(todo, workers, finish, bar)
     bar.close()
     rows = [r for k in jobs for r in results[k]['rows']]
     return rows, [s for k in jobs for s in results[k]['skipped']]
@@ -416,10 +439,16 @@ def preprocess(corpus:str, # iemocap, tedlium, facesynthetics or ravdess
                workers:int=1, # parallel processes
                **kwargs, # corpus-specific options (face_size, image_size, sample_fps, …)
               ):
-    "Manifest + preprocessing of one corpus into `out`."
-    if corpus not in PREPROCESSORS: raise ValueError(f'corpus must be one of {list(PREPROCESSORS)}, not {corpus!r}')
+    "Manifest + preprocessing of one corpus into `out`, with one skip report (`skipped.csv`: the manifest's records, then the jobs')."
+    if corpus not in PREPROCESSORS:
+        raise ValueError(f'no preprocessing job for corpus {corpus!r} (jobs: {", ".join(PREPROCESSORS)}); `avemo manifest {corpus} ROOT` reads its layout')
     out = Path(out or Path('data/processed')/corpus).resolve()
-    if out.is_relative_to(Path(root).resolve()): raise ValueError(f'refusing to write {out} inside the source tree {root}')
-    df, line = build_manifest(corpus, root, out/'manifest.csv')
+    if out.is_relative_to(Path(root).resolve()): raise BadInputError(out, f'refusing to write inside the source tree {root}')
+    check_writable(out)
+    log = SkipLog(); df, line = build_manifest(corpus, root, out/'manifest.csv', log=log)
     print(line)
-    return PREPROCESSORS[corpus](df, out, workers=workers, **kwargs)
+    res = PREPROCESSORS[corpus](df, out, workers=workers, **kwargs)
+    if len(log):                                                       # one report: the manifest's skips first
+        save_manifest(pd.concat([log.frame(), load_manifest(out/'skipped.csv')], ignore_index=True), out/'skipped.csv')
+    (out/'manifest.skipped.csv').unlink(missing_ok=True)               # a report of older versions
+    return res

@@ -15,7 +15,7 @@ from .tracking import epoch_curves
 # %% auto #0
 __all__ = ['write_cv_report', 'plot_va_planes', 'plot_stage_curves', 'literature', 'subset_report', 'ceiling_table',
            'main_report', 'fusion_report', 'rq1_report', 'literature_report', 'evaluation_figures', 'timing_table',
-           'write_run_readme', 'plot_ablations']
+           'environment_line', 'write_run_readme', 'plot_ablations']
 
 # %% ../nbs/07b_report.ipynb #a64474ca
 def write_cv_report(results:list, # CVResult of each model
@@ -232,6 +232,14 @@ def timing_table(run)->str:
             f"with `jobs` = {cfg.get('jobs', 1)} (independent stages and ablation arms side by side). "
             + (f'From the first stage\'s start to the last one\'s end: **{wall:.0f} s**.' if wall is not None else '') + '\n\n' + md_table(pd.DataFrame(rows)))
 
+def environment_line(env:dict|None)->str:
+    "The README line saying what the numbers were computed with (the pipeline's `run_environment`, saved in `config.json`)."
+    if not env: return ''
+    p = env.get('packages', {}); dirty = ' with uncommitted changes' if env.get('uncommitted_changes') else ''
+    return (f"- **Environment:** commit {env.get('commit', '?')[:10]}{dirty}; torch {p.get('torch', '?')}, numpy {p.get('numpy', '?')}, "
+            f"OpenCV {p.get('opencv-python-headless', '?')}; {env.get('threads_per_stage', '?')} threads per stage on {env.get('cpu_cores', '?')} cores "
+            f"(every library version is in `config.json`; another version or thread count can change the numbers)")
+
 def write_run_readme(run)->Path:
     "Assemble `README.md` of a run directory from its config, tables and figures."
     run = RunDir(run); cfg = read_json(run.config, {})
@@ -239,6 +247,7 @@ def write_run_readme(run)->Path:
     figs = [f for f in ('va_4way', 'va_6way', 'loss_curves', 'ablations') if run.figure(f).exists()]
     md = [f"# avemo run: {run.path.name}\n", f"- **Data:** {run.data_source()}",
           f"- **Profile:** {cfg.get('profile', '?')} (all parameters in `config.json`); stages: {', '.join(cfg.get('stages', []))}",
+          environment_line(cfg.get('environment')),
           f"- **Protocol:** {PROTOCOL}", "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
           "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('fusion_methods.md'), part('rq1.md')]
     md += [f"![{f}]({run.figure(f).relative_to(run.path)})\n" for f in figs]

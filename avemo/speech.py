@@ -10,7 +10,7 @@ from torch import Tensor
 import torchaudio
 from .augment import RandomAugment, two_views
 from .losses import NegativeCosineSimilarity, InfoNCE
-from .core import mlp
+from .core import mlp, model_builder
 
 # %% auto #0
 __all__ = ['THESIS_SPEECH', 'DEMO_SPEECH', 'SpeechConfig', 'ConvStack', 'SpeechEncoder', 'projection_head', 'prediction_head',
@@ -185,6 +185,7 @@ class SpeechVAD(nn.Module):
     def predict_waves(self, wave:Tensor, lengths:Tensor)->Tensor: return self.head(self.encoder(wave, lengths))
     def forward(self, batch:dict)->dict: return dict(pred=self.predict_waves(batch['wave'], batch['lengths']))
 
+@model_builder('avemo.speech:speech_vad', 'the thesis speech encoder + VAD head (04_speech)')
 def speech_vad(head:str='mlp', **cfg)->SpeechVAD:
     "Builder for the saved-model contract (`avemo.speech:speech_vad`): the head kind and the `SpeechConfig` fields."
     return SpeechVAD(SpeechConfig(**cfg), head)

@@ -315,7 +315,8 @@ def _pmap(fn, jobs:list, workers:int, desc:str):
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:   # fork is unsafe after torch/OpenMP
+    from avemo.core import die_with_parent
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=die_with_parent) as ex:   # fork is unsafe after torch/OpenMP
         fn = importable(fn, 'avemo.synth')
         for f in tqdm([ex.submit(fn, *j) for j in jobs], desc=desc, leave=False): f.result()
 

@@ -14,7 +14,7 @@ from timm.layers import HybridEmbed
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 from .losses import InfoNCE
-from .core import mlp
+from .core import mlp, model_builder
 
 # %% auto #0
 __all__ = ['THESIS_VISUAL', 'DEMO_VISUAL', 'LEFT_EYE_OUTER', 'RIGHT_EYE_OUTER', 'appearance_aug', 'full_aug', 'to_image',
@@ -303,6 +303,7 @@ class FaceVAD(nn.Module):
                      joint=me, joint_len=L, active_m=torch.tensor([active_m]))
         return self.head(batch)['pred'][0].clamp(-1, 1)
 
+@model_builder('avemo.visual:face_vad', 'the thesis face encoder + speaker-aware gated LSTM (05_visual)')
 def face_vad(norm:str='speaker', head:dict|None=None, **cfg)->FaceVAD:
     "Builder for the saved-model contract (`avemo.visual:face_vad`): the normalisation, the head's arguments, the `VisualConfig` fields."
     return FaceVAD(VisualConfig(**cfg), head, norm)
