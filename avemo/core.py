@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np                      # light on purpose: the CLI imports this module (torch and pandas are imported where used)
 
 # %% auto #0
-__all__ = ['VAD', 'MODEL_BUILDERS', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', 'atomic_write', 'write_json', 'read_json', 'mlp',
-           'md_table', 'as_list', 'slug', 'model_builder', 'die_with_parent', 'RunDir', 'load_profile']
+__all__ = ['VAD', 'MODEL_BUILDERS', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', 'atomic_write', 'remove_partial_writes',
+           'write_json', 'read_json', 'mlp', 'md_table', 'as_list', 'slug', 'model_builder', 'die_with_parent',
+           'RunDir', 'load_profile']
 
 # %% ../nbs/00_core.ipynb #80bca740
 VAD = ('valence', 'arousal', 'dominance')   # the three continuous dimensions, in the order every (N, 3) array uses
@@ -24,6 +25,16 @@ def atomic_write(path, write_fn):
     finally:
         if os.path.exists(tmp): os.remove(tmp)
     return path
+
+_PARTIAL = re.compile(r'^\.(?P<name>.+)\.[a-z0-9_]{8}(?P<suffix>\.[^.]+)?$')   # `atomic_write`'s temporary names
+
+def remove_partial_writes(folder)->int: # how many were removed
+    "Delete the temporary files `atomic_write` leaves behind when its process is killed mid-write (`.<name>.<random><suffix>`) under `folder`."
+    n = 0
+    for p in Path(folder).rglob('.*') if Path(folder).is_dir() else []:
+        m = _PARTIAL.match(p.name)
+        if m and p.is_file() and (not m['suffix'] or m['name'].endswith(m['suffix'])): p.unlink(missing_ok=True); n += 1
+    return n
 
 def write_json(path, obj)->Path:
     "Write `obj` as indented JSON, atomically."

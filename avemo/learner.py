@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 from .data import atomic_write, BadInputError
+from .core import remove_partial_writes
 from .tracking import Tracker, JsonlTracker
 
 # %% auto #0
@@ -258,6 +259,7 @@ def fit(model:nn.Module, # the stage's model wrapper: out = model(batch)
     model, opt, train_dl = acc.prepare(model, opt, train_dl)
     if val_dl is not None: val_dl = acc.prepare(val_dl)
     state = dict(history=[], best=None, best_epoch=-1, step=0)
+    if resume and acc.is_main_process: remove_partial_writes(run_dir)   # what a killed earlier run was writing
     if resume and (ck := load_checkpoint(run_dir/'checkpoints', acc.unwrap_model(model), opt, sched)):
         state.update({k: ck[k] for k in state}); start = ck['epoch'] + 1
     else: start = 0

@@ -14,7 +14,8 @@ from .data import BadInputError, SkipLog
 # %% auto #0
 __all__ = ['AUDIO_EXT', 'VIDEO_EXT', 'ROW_COLUMNS', 'nearest_category', 'box_iou', 'FaceTrack', 'face_tracks', 'frame_energy_db',
            'voiced_threshold', 'windows', 'AVPredictor', 'load_predictor', 'read_faces', 'read_audio_track',
-           'predict_file', 'va_figure', 'annotate_video', 'predict_paths', 'stand_in_models']
+           'read_levels', 'WindowAudio', 'predict_file', 'va_figure', 'annotate_video', 'predict_paths',
+           'stand_in_models']
 
 # %% ../nbs/16_predict.ipynb #42de087b
 def nearest_category(vad, # a (3,) VAD point, or (N, 3) points
@@ -192,6 +193,33 @@ def read_audio_track(path, sr:int=16000)->tuple[np.ndarray|None, str]:
             return None, e.reason
         raise
 
+_NO_AUDIO = ('no audio stream', 'silent', 'too short', 'empty audio')
+
+def read_levels(path, sr:int=16000)->tuple[np.ndarray|None, int, str]: # 20 ms levels, samples, why a video has no usable audio
+    "First pass over the audio, chunk by chunk (`preprocess.audio_chunks`): the 20 ms levels of `frame_energy_db` and the length; memory stays flat."
+    from avemo.preprocess import audio_chunks
+    fl, n, rest, dbs = int(0.02 * sr), 0, np.zeros(0, np.float32), []
+    try:
+        for x in audio_chunks(path, sr):
+            n += len(x); x = np.concatenate([rest, x]); k = len(x) // fl * fl
+            if k: dbs.append(frame_energy_db(x[:k], sr))
+            rest = x[k:]
+    except BadInputError as e:
+        if Path(path).suffix.lower() in VIDEO_EXT and any(k in e.reason for k in _NO_AUDIO): return None, 0, e.reason
+        raise
+    return (np.concatenate(dbs) if dbs else frame_energy_db(rest, sr)), n, ''
+
+class WindowAudio:
+    "The samples of successive windows (starts never decreasing) of a file, decoded chunk by chunk: it holds one chunk and one window."
+    def __init__(self, path, sr:int=16000):
+        from avemo.preprocess import audio_chunks
+        self.chunks, self.sr, self.buf, self.at = audio_chunks(path, sr), sr, np.zeros(0, np.float32), 0
+    def __call__(self, s:float, e:float)->np.ndarray: # samples [s, e) s
+        a, b = int(s * self.sr), int(e * self.sr)
+        while self.at + len(self.buf) < b and (x := next(self.chunks, None)) is not None: self.buf = np.concatenate([self.buf, x])
+        drop = min(max(0, a - self.at), len(self.buf)); self.buf, self.at = self.buf[drop:], self.at + drop
+        return self.buf[a - self.at:b - self.at]
+
 # %% ../nbs/16_predict.ipynb #3727503e
 ROW_COLUMNS = ['file', 'start', 'end', *VAD, 'face_found', 'voiced', 'modality']
 
@@ -206,29 +234,28 @@ def predict_file(pred:AVPredictor, path, # an audio or video file
     if not path.is_file(): raise BadInputError(path, 'file not found')
     ext = path.suffix.lower()
     if ext not in AUDIO_EXT | VIDEO_EXT: raise BadInputError(path, f'unsupported file type {ext!r} (audio: {sorted(AUDIO_EXT)}; video: {sorted(VIDEO_EXT)})')
-    audio, why_no_audio = read_audio_track(path, pred.sr) if pred.uses_audio or ext in AUDIO_EXT else (None, 'not read (face model)')
+    db, n_audio, why_no_audio = read_levels(path, pred.sr) if pred.uses_audio or ext in AUDIO_EXT else (None, 0, 'not read (face model)')
     frames, dur, tracks, target = [], 0., [], None
     if ext in VIDEO_EXT and pred.uses_face:
         try: frames, dur, _ = read_faces(path, pred.embed_faces, pred.face_size, face_fps)
         except BadInputError:
-            if audio is None: raise
+            if db is None: raise
         tracks = face_tracks(frames)
         if face >= len(tracks) > 0: raise BadInputError(path, f'face track {face} asked for, but the file has {len(tracks)} (0 = the largest)')
         target = tracks[face] if tracks else None
-    if audio is None and target is None:
+    if db is None and target is None:
         raise BadInputError(path, f"neither speech nor a face to read (audio: {why_no_audio or 'not used by this model'}; faces: none found)")
-    dur = max(dur, len(audio) / pred.sr if audio is not None else 0.)
-    if audio is not None:
-        db = frame_energy_db(audio, pred.sr); th = voiced_threshold(db); fps_e = 50
+    dur = max(dur, n_audio / pred.sr)
+    if db is not None: th, fps_e, clip = voiced_threshold(db), 50, WindowAudio(path, pred.sr)   # second pass: one window at a time
     if target is not None:
         T = np.asarray(target.times); E = np.stack(target.items).astype(np.float32)
         stats = (E.mean(0), E.std(0, ddof=1) if len(E) > 1 else np.ones(E.shape[1], np.float32)) if pred.face_norm == 'track' else None
     rows = []
     for s, e in windows(dur, window, hop):
         sp = v = None; voiced = np.nan
-        if audio is not None and pred.uses_audio:
+        if db is not None and pred.uses_audio:
             seg = db[int(s * fps_e):max(int(s * fps_e) + 1, int(e * fps_e))]; voiced = float((seg > th).mean()) if len(seg) else 0.
-            wav = audio[int(s * pred.sr):int(e * pred.sr)]
+            wav = clip(s, e)
             if voiced >= min_voiced and len(wav) >= int(0.25 * pred.sr): sp = pred.speech(wav)
         found = False
         if target is not None:
@@ -242,7 +269,7 @@ def predict_file(pred:AVPredictor, path, # an audio or video file
     summary = dict(file=str(path), model=pred.name, duration=round(dur, 3), windows=len(df), windows_predicted=len(ok),
                    **{d: float(ok[d].mean()) if len(ok) else np.nan for d in VAD},
                    **{f'{d}_std': float(ok[d].std(ddof=0)) if len(ok) else np.nan for d in VAD},
-                   audio=audio is not None, audio_note=why_no_audio, face_tracks=len(tracks), face_track=face if target is not None else -1,
+                   audio=db is not None, audio_note=why_no_audio, face_tracks=len(tracks), face_track=face if target is not None else -1,
                    share_audio_visual=float((df.modality == 'audio-visual').mean()), share_audio=float((df.modality == 'audio').mean()),
                    share_visual=float((df.modality == 'visual').mean()), share_none=float((df.modality == 'none').mean()))
     protos = pred.recipe.get('prototypes')

@@ -9,13 +9,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, cv2, av
 from tqdm.auto import tqdm
-from .core import die_with_parent
+from .core import die_with_parent, remove_partial_writes
 from .data import (BadInputError, SkipLog, atomic_write, save_manifest, load_manifest, build_manifest, load_landmarks,
                         importable, check_writable)
 
 # %% auto #0
-__all__ = ['SAMPLE_RATE', 'PREPROCESSORS', 'resample', 'load_audio', 'to_int16', 'save_npy', 'read_video_frames', 'keyframes',
-           'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash', 'input_key', 'run_jobs',
+__all__ = ['SAMPLE_RATE', 'PREPROCESSORS', 'resample', 'load_audio', 'to_int16', 'save_npy', 'audio_chunks', 'read_video_frames',
+           'keyframes', 'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash', 'input_key', 'run_jobs',
            'preprocess_iemocap', 'preprocess_tedlium', 'load_segment', 'preprocess_facesynthetics',
            'preprocess_ravdess', 'preprocess']
 
@@ -106,6 +106,54 @@ def save_npy(path, arr)->Path:
     def w(p):
         with open(p, 'wb') as f: np.save(f, arr)
     return atomic_write(path, w)
+
+def _sf_blocks(path:Path, sr:int, chunk:float):
+    "Soundfile decoding in blocks; each block is resampled with 50 ms of real context on both sides and trimmed, on the whole-file grid."
+    import math
+    x0, r = _read_soundfile(path, 0., 1e-9)                                # the header checks of `load_audio` (truncation, readability)
+    n = sf.info(str(path)).frames; g = math.gcd(r, sr); step, out_step = r // g, sr // g
+    L = max(1, round(chunk * r / step)) * step; M = step * math.ceil(0.05 * r / step)
+    with sf.SoundFile(str(path)) as f:
+        for a in range(0, n, L):
+            a0 = max(0, a - M); f.seek(a0)
+            x = f.read(min(n, a + L + M) - a0, dtype='float32', always_2d=True).mean(1)
+            y = resample(np.ascontiguousarray(x, np.float32), r, sr)
+            o = (a - a0) // step * out_step
+            yield y[o:o + L // step * out_step] if a + L < n else y[o:]
+
+def _av_blocks(path:Path, sr:int, chunk:float):
+    "PyAV decoding through FFmpeg's streaming resampler, in blocks of about `chunk` seconds."
+    try:
+        with av.open(str(path)) as c:
+            if not c.streams.audio: raise BadInputError(path, 'no audio stream')
+            rs, buf, n = av.AudioResampler(format='flt', layout='mono', rate=sr), [], 0
+            for fr in [*c.decode(audio=0), None]:
+                for r in rs.resample(fr):
+                    buf.append(r.to_ndarray().reshape(-1)); n += len(buf[-1])
+                if n >= chunk * sr or fr is None:
+                    if buf: yield np.concatenate(buf)
+                    buf, n = [], 0
+    except BadInputError: raise
+    except Exception as e: raise BadInputError(path, f'unreadable audio ({e})') from None
+
+def audio_chunks(path, # as for `load_audio`
+                 sr:int=SAMPLE_RATE, # output rate
+                 chunk:float=30., # seconds per chunk (about)
+                 min_seconds:float=0.05, # shorter is an error
+                ): # yields (T,) float32 mono chunks at `sr`
+    "The audio of `load_audio` in consecutive chunks, decoded block by block so memory does not grow with the file; the same checks, raised once the file is read."
+    path = Path(path)
+    if not path.is_file(): raise BadInputError(path, 'file not found')
+    if path.stat().st_size == 0: raise BadInputError(path, 'empty file')
+    blocks = _sf_blocks(path, sr, chunk) if path.suffix.lower() in _SF_EXT else _av_blocks(path, sr, chunk)
+    n, peak = 0, 0.
+    for x in blocks:
+        if not np.isfinite(x).all(): raise BadInputError(path, 'non-finite samples (NaN or inf)')
+        n += len(x); peak = max(peak, float(np.abs(x).max()) if len(x) else 0.)
+        yield x.astype(np.float32, copy=False)
+    if n == 0: raise BadInputError(path, 'empty audio (no samples)')
+    if peak < 1e-5: raise BadInputError(path, 'silent audio')
+    if n < min_seconds * sr: raise BadInputError(path, f'too short ({n / sr:.3f} s)')
 
 # %% ../nbs/01_preprocess.ipynb #ea71d06b
 def read_video_frames(path, # a video OpenCV can open
@@ -242,6 +290,7 @@ def run_jobs(jobs:dict, # key → (function, args); functions must be importable
             )->tuple[list, list]: # all rows and all skipped items
     "Run jobs in parallel with a progress bar, resuming from `done/` markers (a job re-runs when the config or its source files changed)."
     done, h = Path(out)/'done', config_hash(cfg)
+    remove_partial_writes(out)                                         # what a killed earlier run was writing
     results, todo, keys = {}, {}, {k: input_key(job[1]) for k, job in jobs.items()}
     for k, job in jobs.items():
         m = done/f'{k}.json'
