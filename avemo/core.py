@@ -109,6 +109,7 @@ RUN_LAYOUT = """\
 | `models/ravdess_<model>/fold<k>/features.safetensors` | ravdess | a fusion source's frozen clip features for every recording under fold k's model (`vector`/`sequence`, `logits`) |
 | `models/fusion_<method>/fold<k>/`, `models/semi_<share>_<arm>/fold<k>/` | evaluation, ravdess | a fusion head's or semi-supervised arm's training run (RAVDESS: `ravdess_fusion_…`) |
 | `tables/fusion_methods.md`, `tables/semi_supervised.csv` | evaluation | IEMOCAP fusion methods 1-5, merged and HGR, the HGR ablation and the semi-supervised curve |
+| `models/<corpus>_<model>/fold0/`, `tables/benchmark_<corpus>.csv`, `tables/benchmark.md` | benchmark | a `--corpus` run: the training-partition runs of `mfcc_baseline` and `speech`, CCC per model, partition and dimension |
 | `tables/<name>.md`, `.csv` | every stage | the stage's report tables |
 | `figures/<name>.png` | every stage | figures |
 | `metrics/<stage>.json` | every stage | flat `model/metric` → number; merged into `metrics.json` |
@@ -116,7 +117,7 @@ RUN_LAYOUT = """\
 | `notebooks/` | pipeline | the executed stage notebooks |
 | `ablations/<ablation>/<arm>/` | pipeline | an ablation arm: a run directory of its own, reading `processed/` of the main run |
 | `ablations/arms.json` | pipeline | every ablation arm: its ablation, label, model and the run directory holding its result |
-| `README.md` | evaluation, pipeline | the run's report |
+| `README.md` | evaluation, benchmark, pipeline | the run's report |
 """
 
 EMBEDDINGS = dict(utterance='embeddings.safetensors', crop='crop_embeddings.safetensors', features='features.safetensors')

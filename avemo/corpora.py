@@ -348,11 +348,11 @@ def msp_podcast_manifest(root, # the MSP-Podcast folder (with `Audios/` and `Lab
 _MSP_PLAN = [(127, 'Female', 'Train'), (128, 'Male', 'Train'), ('Unknown', 'Unknown', 'Train'), (301, 'Female', 'Development'),
              (302, 'Male', 'Development'), (455, 'Male', 'Test1'), (455, 'Male', 'Test2'), (460, 'Female', 'Test1')]
 
-def _msp_label_rows(seed:int)->list[list]:
-    "The clean label rows of the demo: two turns per (speaker, partition) of `_MSP_PLAN`."
+def _msp_label_rows(seed:int, turns:int=2)->list[list]:
+    "The clean label rows of the demo: `turns` turns per (speaker, partition) of `_MSP_PLAN`."
     rng, rows = np.random.default_rng([seed, 30]), []
     for k, (spk, gender, split) in enumerate(_MSP_PLAN):
-        for t in range(2):
+        for t in range(turns):
             code = 'AHSNUD'[(k + t) % 6]
             v, a, d = np.round(np.clip(4 + 3 * np.array(demo_state(MSP_CLASSES[code])) + rng.normal(0, 0.3, 3), 1, 7), 1)
             rows.append([f'MSP-PODCAST_{k + 1:04d}_{t + 1:04d}.wav', code, a, v, d, spk, gender, split])
@@ -360,9 +360,10 @@ def _msp_label_rows(seed:int)->list[list]:
 
 def write_msp_podcast(root, # the folder to write `MSP-PODCAST/` into
                       seed:int=0, defects:bool=True, # add the malformed rows described above
+                      turns:int=2, # clean turns per (speaker, partition): 2 for the loader tests, more for a pipeline demo
                      )->Path: # the corpus folder
     "A tiny MSP-Podcast tree in the release layout: `Audios/*.wav` and `Labels/labels_consensus.csv`."
-    base, rows = Path(root)/'MSP-PODCAST', _msp_label_rows(seed)
+    base, rows = Path(root)/'MSP-PODCAST', _msp_label_rows(seed, turns)
     for r in rows:
         demo_clip(base/'Audios'/r[0], MSP_CLASSES[r[1]], speaker=int(r[5]) if str(r[5]).isdigit() else 0, take=int(r[0][-8:-4]), seed=seed, gender=r[6][0])
     if defects:
@@ -385,7 +386,7 @@ MSP_PODCAST = register(Corpus(
              'on Train, select on Development, report CCC per attribute on Test1 and Test2 separately. No identified speaker is in '
              'two of train, dev and test; the test sets may share speakers.',
     speaker_col='speaker', split_col='split', partitions=official_partitions, roles=MSP_SPLITS,
-    attributes=('valence', 'arousal', 'dominance'), raw_range=(1, 7), write_demo=write_msp_podcast,
+    attributes=('valence', 'arousal', 'dominance'), raw_range=(1, 7), preprocess='msp_podcast', write_demo=write_msp_podcast,
     source='MSP-Podcast release 1.12 readme; msplabresearch/MSP-Podcast_Challenge utils/data/podcast.py (release 1.11)'))
 
 # %% ../nbs/00b_corpora.ipynb #b455f102

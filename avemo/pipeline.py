@@ -32,7 +32,9 @@ STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus 
           dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report',
                needs=['baselines', 'speech', 'visual']),
           dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation',
-               needs=['speech', 'visual'], cost=5, arms=True)]   # the pipeline runs its arms first (ablation_jobs); README refreshed at the end
+               needs=['speech', 'visual'], cost=5, arms=True),   # the pipeline runs its arms first (ablation_jobs); README refreshed at the end
+          dict(name='benchmark', notebook='17_benchmark.ipynb', about='one corpus of the registry on its official partitions (--corpus): baselines and the speech model',
+               needs=['prepare'], corpus=True)]   # runs instead of the IEMOCAP stages when `corpus` is set
 
 def nbs_dir()->Path:
     "The notebooks folder of the source checkout (the pipeline runs the notebooks themselves)."
@@ -177,6 +179,14 @@ def run_environment(jobs:int=1)->dict:
                 python=platform.python_version(), platform=platform.platform(), cpu_cores=cores, jobs=jobs,
                 threads_per_stage=int(os.environ.get('OMP_NUM_THREADS') or max(1, cores // jobs)), packages={d: ver(d) for d in RUN_PACKAGES})
 
+def _corpus(overrides:dict)->str:
+    "The registry name of `--corpus` (empty: the thesis's IEMOCAP stages); an unknown name lists the known ones."
+    if not overrides.get('corpus'): return ''
+    from avemo.corpora import get_corpus
+    c = get_corpus(overrides['corpus'])
+    if c.name == 'iemocap': return ''
+    return c.name
+
 def run_pipeline(profile:str='demo', # profile name or YAML path
                  data_root:str='', # folder with the real corpora; empty: the embedded demo corpus
                  out:str='', # run directory (default reports/<profile>)
@@ -192,9 +202,11 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     """Run the stage notebooks and the ablation arms, each after what it `needs`, skipping those already completed with the same parameters,
     notebook and upstream results. With `jobs` > 1 (profile key or `--jobs`), independent jobs run side by side (one process each)."""
     registry, nbs = registry or STAGES, Path(nbs) if nbs else nbs_dir()
-    run = RunDir(Path(out or Path('reports')/Path(profile).stem).resolve()); run.path.mkdir(parents=True, exist_ok=True)
+    corpus = _corpus(overrides or {})
+    run = RunDir(Path(out or Path('reports')/(Path(profile).stem + (f'_{corpus}' if corpus else ''))).resolve()); run.path.mkdir(parents=True, exist_ok=True)
     cfg = {**load_profile(profile), **(overrides or {}), 'data_root': data_root, 'out': str(run.path)}
-    names = as_list(stages) or [s['name'] for s in registry]
+    if corpus: cfg.update(corpus=corpus, corpora=[corpus])           # one corpus of the registry, its own stages
+    names = as_list(stages) or [s['name'] for s in registry if bool(s.get('corpus')) == bool(corpus) or s['name'] == 'prepare']
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
     jobs = 1 if world_size > 1 else max(1, int(cfg.get('jobs', 1)))      # DDP ranks run stages in lockstep

@@ -17,7 +17,7 @@ from .data import (BadInputError, SkipLog, atomic_write, save_manifest, load_man
 __all__ = ['SAMPLE_RATE', 'PREPROCESSORS', 'resample', 'load_audio', 'to_int16', 'save_npy', 'audio_chunks', 'read_video_frames',
            'keyframes', 'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash', 'input_key', 'run_jobs',
            'preprocess_iemocap', 'preprocess_tedlium', 'load_segment', 'preprocess_facesynthetics',
-           'preprocess_ravdess', 'preprocess']
+           'preprocess_ravdess', 'preprocess_utterances', 'preprocess']
 
 # %% ../nbs/01_preprocess.ipynb #558b5fbe
 SAMPLE_RATE = 16000
@@ -479,8 +479,29 @@ def preprocess_ravdess(manifest:pd.DataFrame, out, workers:int=1, sr:int=SAMPLE_
     return _finish(out, 'clips.csv', rows, skipped, cfg)[0]
 
 # %% ../nbs/01_preprocess.ipynb #f82963a0
+def _utterances_job(rows:list[dict], out:str, cfg:dict)->dict:
+    "16 kHz int16 audio of a batch of utterances (one file each); a bad file is a recorded skip."
+    out, keep, skipped = Path(out), [], []
+    for u in rows:
+        try: x = load_audio(u['wav_path'], cfg['sr'])
+        except BadInputError as e: skipped.append(dict(path=e.path, line=None, reason=e.reason, action='skipped')); continue
+        save_npy(out/'audio'/f"{u['utt_id']}.npy", to_int16(x))
+        keep.append(dict(u, audio_npy=f"audio/{u['utt_id']}.npy", n_samples=len(x), sr=cfg['sr']))
+    return dict(rows=keep, skipped=skipped)
+
+def preprocess_utterances(manifest:pd.DataFrame, # a speech corpus's manifest with `utt_id` and `wav_path` (MSP-Podcast, CREMA-D, …)
+                          out, workers:int=1, sr:int=SAMPLE_RATE,
+                          batch:int=200, # utterances per job (a resume marker each)
+                         )->pd.DataFrame: # the manifest plus `audio_npy`, `n_samples`, `sr`: `utterances.csv`
+    "Decode every utterance of a one-file-per-utterance speech corpus once, as `preprocess_iemocap` does for IEMOCAP's audio."
+    out = Path(out); cfg = dict(corpus='utterances', sr=sr)
+    recs = manifest.to_dict('records')
+    jobs = {f'batch{k // batch:05d}': (_utterances_job, (recs[k:k + batch], str(out), cfg)) for k in range(0, len(recs), batch)}
+    rows, skipped = run_jobs(jobs, out, cfg, workers, 'utterances')
+    return _finish(out, 'utterances.csv', rows, skipped, cfg)[0]
+
 PREPROCESSORS = dict(iemocap=preprocess_iemocap, tedlium=preprocess_tedlium, facesynthetics=preprocess_facesynthetics,
-                     ravdess=preprocess_ravdess)
+                     ravdess=preprocess_ravdess, msp_podcast=preprocess_utterances)
 
 def preprocess(corpus:str, # iemocap, tedlium, facesynthetics or ravdess
                root, # the raw corpus root

@@ -240,6 +240,12 @@ def environment_line(env:dict|None)->str:
             f"OpenCV {p.get('opencv-python-headless', '?')}; {env.get('threads_per_stage', '?')} threads per stage on {env.get('cpu_cores', '?')} cores "
             f"(every library version is in `config.json`; another version or thread count can change the numbers)")
 
+def _protocol(cfg:dict)->str:
+    "The run's protocol: IEMOCAP LOSO, or the registry's words for the corpus of a `--corpus` run."
+    if not cfg.get('corpus'): return PROTOCOL
+    from avemo.corpora import get_corpus
+    return get_corpus(cfg['corpus']).protocol
+
 def write_run_readme(run)->Path:
     "Assemble `README.md` of a run directory from its config, tables and figures."
     run = RunDir(run); cfg = read_json(run.config, {})
@@ -248,10 +254,10 @@ def write_run_readme(run)->Path:
     md = [f"# avemo run: {run.path.name}\n", f"- **Data:** {run.data_source()}",
           f"- **Profile:** {cfg.get('profile', '?')} (all parameters in `config.json`); stages: {', '.join(cfg.get('stages', []))}",
           environment_line(cfg.get('environment')),
-          f"- **Protocol:** {PROTOCOL}", "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
+          f"- **Protocol:** {_protocol(cfg)}", "" if cfg.get('corpus') else "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
           "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('fusion_methods.md'), part('rq1.md')]
     md += [f"![{f}]({run.figure(f).relative_to(run.path)})\n" for f in figs]
-    md += [part('subsets.md'), part('ablations.md'), part('ravdess_report.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
+    md += [part('subsets.md'), part('ablations.md'), part('ravdess_report.md'), part('benchmark.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
     md.append('Every measured number above comes from this run directory (`metrics.json`, `tables/`); the executed stage notebooks are in `notebooks/`.\n')
     atomic_write(run.readme, lambda p: Path(p).write_text('\n'.join(m for m in md if m)))
     return run.readme

@@ -20,9 +20,10 @@ from .report import write_cv_report
 from .probes import ridge_fold, ridge_linear, egemaps_features, duration_features, cue_matrix, face_means, fixed_batch
 
 # %% auto #0
-__all__ = ['SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'STAGE_FUNCTIONS', 'StageResult', 'stage_kwargs', 'prepare_stage',
-           'baselines_stage', 'speech_stage', 'visual_stage', 'evaluation_stage', 'ablation_arms', 'ablation_table',
-           'ablations_stage', 'ravdess_stage', 'stand_in_evaluation_run', 'stand_in_ablation_run', 'defaults']
+__all__ = ['LEGACY_CORPORA', 'SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'BENCHMARK_LITERATURE', 'STAGE_FUNCTIONS',
+           'StageResult', 'stage_kwargs', 'prepare_stage', 'baselines_stage', 'speech_stage', 'visual_stage',
+           'evaluation_stage', 'ablation_arms', 'ablation_table', 'ablations_stage', 'ravdess_stage', 'benchmark_stage',
+           'stand_in_evaluation_run', 'stand_in_ablation_run', 'defaults']
 
 # %% ../nbs/14_stages.ipynb #5f682833
 @dataclass
@@ -73,12 +74,27 @@ def _trainer(run:RunDir, diagnose, tracker, diag_every, logs:dict):
     return train
 
 # %% ../nbs/14_stages.ipynb #7c06419c
+LEGACY_CORPORA = ('iemocap', 'tedlium', 'facesynthetics', 'ravdess')   # the corpora `synth.make_demo_corpus` writes at demo scale
+
+def _demo_tree(name:str, folder:Path, seed:int, scale:float)->Path:
+    "A corpus of the registry beyond the first four: its demo writer (`avemo.corpora`), larger with `scale` where it can be."
+    import inspect as _i
+    from avemo.corpora import get_corpus
+    w = get_corpus(name).write_demo
+    if w is None: raise ValueError(f'corpus {name!r} has no demo writer: pass --data_root')
+    return Path(w(folder, seed=seed, **({'turns': max(2, round(12 * scale))} if 'turns' in _i.signature(w).parameters else {})))
+
 def _roots(data_root:str, explicit:dict, run:RunDir, seed, scale, workers, names)->dict:
     "Each corpus's root: the demo corpus (written into the run), or the real corpora under `data_root`; explicit roots win."
     from avemo.synth import make_demo_corpus
-    if data_root: roots = dict(iemocap=Path(data_root)/'IEMOCAP_full_release', tedlium=Path(data_root),
-                               facesynthetics=Path(data_root)/'FaceSynthetics', ravdess=Path(data_root)/'RAVDESS')
-    else: roots = make_demo_corpus(run.corpus, seed=seed, scale=scale, workers=workers, corpora=names)
+    legacy, others = [n for n in names if n in LEGACY_CORPORA], [n for n in names if n not in LEGACY_CORPORA]
+    if data_root:
+        roots = dict(iemocap=Path(data_root)/'IEMOCAP_full_release', tedlium=Path(data_root),
+                     facesynthetics=Path(data_root)/'FaceSynthetics', ravdess=Path(data_root)/'RAVDESS')
+        roots.update({n: Path(data_root) for n in others})               # the registry's manifests find their folder below
+    else:
+        roots = make_demo_corpus(run.corpus, seed=seed, scale=scale, workers=workers, corpora=legacy) if legacy else {}
+        roots.update({n: _demo_tree(n, run.corpus/n, seed, scale) for n in others})
     return {k: Path(explicit[k]) if explicit.get(k) else v for k, v in roots.items()}
 
 def prepare_stage(run, # the run directory (RunDir or path)
@@ -92,7 +108,7 @@ def prepare_stage(run, # the run directory (RunDir or path)
                   workers:int=2, # preprocessing processes
                   face_size:int=64, # IEMOCAP/RAVDESS face-crop side (pixels)
                   image_size:int=64, # FaceSynthetics image side (pixels)
-                  corpora:list=('iemocap', 'tedlium', 'facesynthetics', 'ravdess'), # which corpora to prepare
+                  corpora:list=('iemocap', 'tedlium', 'facesynthetics', 'ravdess'), # which corpora to prepare (any of `avemo corpora`)
                  )->StageResult:
     "Find the real corpora or write the demo corpus, build the manifests and preprocess every corpus into `run.processed(corpus)`."
     from avemo.preprocess import preprocess
@@ -105,7 +121,7 @@ def prepare_stage(run, # the run directory (RunDir or path)
     for corpus in names:
         root = roots.get(corpus)
         if root is None or not root.exists(): notes.append(f'{corpus}: not found at {root}; left out'); continue
-        res = preprocess(corpus, root, run.processed(corpus), workers=workers, **opts[corpus])
+        res = preprocess(corpus, root, run.processed(corpus), workers=workers, **opts.get(corpus, {}))
         prepared[corpus] = dict(root=str(root.resolve()), processed=str(run.processed(corpus).resolve()),
                                 items=len(res[0] if isinstance(res, tuple) else res))
     if not prepared: raise FileNotFoundError(f'no corpus was prepared: none of {names} was found ({", ".join(f"{k}: {v}" for k, v in roots.items())})')
@@ -970,6 +986,98 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     atomic_write(run.table('ravdess_report.md'), lambda f: Path(f).write_text(ravdess_markdown(summary, header, res.notes, figs) + fmd))
     return res
 
+
+# %% ../nbs/14_stages.ipynb #39c105cc
+BENCHMARK_LITERATURE = pd.DataFrame([
+    dict(model='w2v2-L-robust-12 (Wagner et al. 2023, TPAMI)', corpus='msp_podcast', partition='Test1 (MSP-Podcast v1.7, as in the paper)',
+         ccc_valence=0.638, ccc_arousal=np.nan, ccc_dominance=np.nan,
+         note='literature; valence from the abstract; arousal and dominance are in the paper and were not checked here'),
+])
+
+def _roles(df:pd.DataFrame, c)->pd.Series: return df[c.split_col].map(lambda v: (c.roles or {}).get(v, v))
+
+def _speech_builder(size:str, init:str):
+    "() -> a fresh thesis speech model: its size's config, or the `speech` model of the run directory `init` (checked recipe, safetensors)."
+    from avemo.speech import speech_vad, DEMO_SPEECH, THESIS_SPEECH
+    if not init:
+        cfg = asdict(DEMO_SPEECH if size == 'demo' else THESIS_SPEECH)
+        return (lambda: speech_vad(**cfg)), f'random init ({size} size)'
+    from avemo.inference import resolve_model, read_recipe, build_checked
+    d = resolve_model(init, 'speech'); rec = read_recipe(d)
+    def build():
+        m = build_checked(rec, d); load_weights(m, d/'model.safetensors'); return m
+    return build, f"initialised from {d} ({rec.get('trained_on', '?')})"
+
+def _benchmark_models(run:RunDir, c, tr, dev, te, p:dict, cfg:TrainConfig, weights, curves:dict)->dict:
+    "Each model's (dev, test) predictions on the official partitions: the floor, the controls, the baselines, the speech model."
+    from avemo.inference import mfcc_baseline
+    root, allu = run.processed(c.name), pd.concat([tr, dev, te], ignore_index=True)
+    index = {u: i for i, u in enumerate(allu.utt_id)}; out, notes = {}, {}
+    for name in as_list(p['benchmark_models']):
+        if name == 'mean': t, v = mean_baseline(tr, dev, te), mean_baseline(tr, dev, dev)
+        elif name in ('duration_ridge', 'egemaps_ridge'):
+            x = duration_features(allu) if name == 'duration_ridge' else cached_embeddings(
+                run.embeddings(f'{c.name}_egemaps', 'features'), allu.utt_id.tolist(), lambda: egemaps_features(allu, root))
+            t, v = ridge_fold(x, index, weights)(tr, dev, te)
+        elif name in ('mfcc_baseline', 'speech'):
+            build, notes[name] = (mfcc_baseline, 'MFCC statistics + MLP') if name == 'mfcc_baseline' else _speech_builder(p['speech_size'], p['speech_init'])
+            d = run.fold_dir(f'{c.name}_{name}', 0); curves[name] = d/'metrics.jsonl'; torch.manual_seed(p['seed'])
+            fcfg = cfg if name == 'mfcc_baseline' else TrainConfig.from_prefix(p, 'bench', seed=p['seed'], progress=False)
+            f = fit_vad_fold(build, tr, dev, te, root, fcfg, d, weights, p['max_seconds'], with_val=True); t, v = f.test, f.val
+        else: raise ValueError(f"unknown benchmark model {name!r}: mean, duration_ridge, egemaps_ridge, mfcc_baseline, speech")
+        out[name] = (np.asarray(v), np.asarray(t))
+    return out, notes
+
+def _benchmark_table(c, dev, te, preds:dict)->pd.DataFrame:
+    "CCC per model, partition (development, then each test partition) and dimension."
+    from avemo.probes import ccc_columns
+    rows = []
+    for name, (v, t) in preds.items():
+        for part, d, y in [('Development', dev, v)] + [(s, te[te[c.split_col] == s], t[(te[c.split_col] == s).to_numpy()]) for s in sorted(te[c.split_col].unique())]:
+            cc = ccc_columns(y, d[list(VAD)].to_numpy(np.float64))
+            rows.append(dict(model=name, partition=part, n=len(d), **{f'ccc_{k}': float(x) for k, x in zip(VAD, cc)}, ccc_mean=float(cc.mean())))
+    return pd.DataFrame(rows)
+
+def benchmark_stage(run, # the run directory, after the prepare stage prepared `corpus`
+                    *, corpus:str='msp_podcast', # a dimensional corpus of the registry with official partitions
+                    benchmark_models:list=('mean', 'duration_ridge', 'egemaps_ridge', 'mfcc_baseline', 'speech'), # what to train and score
+                    baseline_epochs:int=3, # MFCC-baseline epochs
+                    baseline_batch_size:int=32, # MFCC-baseline batch size
+                    baseline_lr:float=0.05, # MFCC-baseline learning rate (SGD, cosine)
+                    bench_epochs:int=3, # speech-model fine-tuning epochs
+                    bench_batch_size:int=16, # speech-model batch size
+                    bench_lr:float=0.0003, # speech-model learning rate
+                    bench_optimizer:str='adamw', # speech-model optimizer (sgd or adamw)
+                    speech_size:str='demo', # speech model size without `speech_init`: demo or thesis
+                    speech_init:str='', # a run directory whose `speech` model starts the fine-tuning; empty: random weights
+                    ccc_weights:list=(1, 1, 1), # CCC loss weights for valence, arousal, dominance (normalised)
+                    max_seconds:float=6.0, # crop utterances longer than this (random crop in training)
+                    tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
+                    seed:int=0, # initialisation and shuffling seed
+                   )->StageResult:
+    "Train on the official training partition, select on development, report CCC on each test partition, for the baselines and the speech model."
+    from avemo.corpora import get_corpus
+    p, run = dict(locals()), RunDir(run); c = get_corpus(corpus); _need(run, (c.name, 'utterances'))
+    if c.task != 'dimensional' or c.split_col != 'split': raise ValueError(f'{c.name}: the benchmark stage needs a dimensional corpus with official partitions')
+    utts = load_manifest(run.manifest(c.name, 'utterances')); c.check(utts)                 # no identified speaker in two partitions
+    role, weights = _roles(utts, c), as_list(ccc_weights, float)
+    tr, dev, te = (utts[role == r].reset_index(drop=True) for r in ('train', 'dev', 'test'))
+    print(f'{c.name}: {len(tr)} train, {len(dev)} development, {len(te)} test utterances ({", ".join(sorted(te.split.unique()))})'); print(process_info())
+    cfg, curves = TrainConfig.from_prefix(p, 'baseline', seed=seed, progress=False), {}
+    preds, notes = _benchmark_models(run, c, tr, dev, te, p, cfg, weights, curves)
+    table = _benchmark_table(c, dev, te, preds); save_manifest(table, run.table(f'benchmark_{c.name}.csv'))
+    lit = BENCHMARK_LITERATURE[BENCHMARK_LITERATURE.corpus == c.name]
+    md = (f'## {c.name}: official partitions\n\nProtocol: {c.protocol}\n\nMeasured in this run (CCC; development chooses epochs and ridge '
+          f'strengths, never the test partitions):\n\n' + md_table(table) + ''.join(f'\n- `{k}`: {v}' for k, v in notes.items())
+          + ('\n\nLiterature (not measured here; labelled with its partition):\n\n' + md_table(lit.drop(columns='corpus')) if len(lit) else ''))
+    atomic_write(run.table('benchmark.md'), lambda q: Path(q).write_text(md + '\n'))
+    if curves: _close(plot_curves(curves, out=run.figure(f'benchmark_{c.name}_loss'), title=f'{c.name}: CCC loss (training partition)'))
+    metrics = {f'{c.name}/{r.model}/{slug(r.partition)}/ccc_{k}': getattr(r, f'ccc_{k}') for r in table.itertuples() for k in VAD}
+    run.write_metrics('benchmark', metrics)
+    _log_summary(run, tracker, metrics, dict(stage='benchmark', corpus=c.name, seed=seed))
+    from avemo.report import write_run_readme
+    write_run_readme(run.path)
+    return StageResult('benchmark', metrics, dict(benchmark=table), {k: run.figure(f'benchmark_{c.name}_loss') for k in ['loss'] if curves})
 
 # %% ../nbs/14_stages.ipynb #2df1adfd
 def stand_in_evaluation_run(path=None, # folder (default: a new temporary one)

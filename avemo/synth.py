@@ -497,7 +497,7 @@ def make_demo_corpus(out, # folder for the four corpora
 # %% ../nbs/00a_synth.ipynb #8bc8f336
 def tiny_run(path=None, # run directory (default: a new temporary folder)
              seed:int=0, # corpus seed
-             corpora=('iemocap', 'tedlium', 'facesynthetics'), # which corpora to write and prepare (also: ravdess)
+             corpora=('iemocap', 'tedlium', 'facesynthetics'), # which corpora to write and prepare (also: ravdess, and the registry's others)
              face_size:int=64, # IEMOCAP face-crop and FaceSynthetics image side (pixels)
             ):
     "A run directory after a tiny prepare stage (the fixture of the stage tests): corpus, processed arrays and `data.json`."
@@ -520,6 +520,10 @@ def tiny_run(path=None, # run directory (default: a new temporary folder)
         from avemo.preprocess import preprocess_ravdess
         roots['ravdess'] = write_ravdess(c, seed=seed, n_actors=4, hw=(96, 128))
         preprocess_ravdess(ravdess_manifest(roots['ravdess']), run.processed('ravdess'), face_size=face_size, max_frames=4)
+    for name in [n for n in corpora if n not in ('iemocap', 'tedlium', 'facesynthetics', 'ravdess')]:   # the registry's other corpora
+        from avemo.corpora import get_corpus
+        from avemo.preprocess import preprocess
+        roots[name] = get_corpus(name).write_demo(c/name, seed=seed); preprocess(name, roots[name], run.processed(name))
     write_json(run.data_file, dict(source='tiny demo corpus (stage test)',
                                    corpora={k: dict(root=str(Path(v).resolve()), processed=str(run.processed(k).resolve())) for k, v in roots.items()}))
     return run

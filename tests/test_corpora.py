@@ -54,3 +54,20 @@ def test_no_identity_crosses_train_test(trees, name):
     assert target is not None, 'a corpus tree with one partition cannot test leakage'
     leaky = pd.concat([df, known.iloc[:1].assign(**{split: target})], ignore_index=True)   # one more item of that speaker, across the boundary
     with pytest.raises(ValueError, match='more than one partition'): c.check(leaky)   # so the check can fail
+
+def test_pipeline_on_the_msp_podcast_demo_reports_test1(tmp_path):
+    "`avemo pipeline --corpus msp_podcast` on the demo tree: prepare + benchmark stages only, CCC on Test1 and Test2, a run README."
+    import json, os, subprocess, sys
+    env = dict(os.environ, OMP_NUM_THREADS='1', HF_HUB_OFFLINE='1', PYTHONWARNINGS='ignore')
+    r = subprocess.run([str(Path(sys.executable).parent/'avemo'), 'pipeline', '--corpus', 'MSP-Podcast', '--out', str(tmp_path/'run'),
+                        '--benchmark_models', '[mean, mfcc_baseline]', '--baseline_epochs', '2', '--tracker', 'none'],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert '[1/2] prepare' in r.stdout and '[2/2] benchmark' in r.stdout and 'speech' not in r.stdout.split('[2/2]')[0]
+    m = json.loads((tmp_path/'run/metrics.json').read_text())
+    assert {'msp_podcast/mfcc_baseline/test1/ccc_arousal', 'msp_podcast/mfcc_baseline/test2/ccc_arousal'} <= set(m)
+    assert abs(m['msp_podcast/mean/test1/ccc_arousal']) < 1e-6
+    readme = (tmp_path/'run/README.md').read_text()
+    assert 'official MSP-Podcast partitions' in readme and '| mfcc_baseline | Test1 |' in readme
+    sk = pd.read_csv(tmp_path/'run/processed/msp_podcast/skipped.csv')          # the demo tree's deliberate defects, one report
+    assert sk.reason.str.contains('outside').any() and sk.reason.str.contains('duplicated').any()
