@@ -1069,7 +1069,7 @@ def benchmark_stage(run, # the run directory, after the prepare stage prepared `
     lit = BENCHMARK_LITERATURE[BENCHMARK_LITERATURE.corpus == c.name]
     md = (f'## {c.name}: official partitions\n\nProtocol: {c.protocol}\n\nMeasured in this run (CCC; development chooses epochs and ridge '
           f'strengths, never the test partitions):\n\n' + md_table(table) + ''.join(f'\n- `{k}`: {v}' for k, v in notes.items())
-          + ('\n\nLiterature (not measured here; labelled with its partition):\n\n' + md_table(lit.drop(columns='corpus')) if len(lit) else ''))
+          + ('\n\nLiterature (not measured here; labelled with its partition):\n\n' + md_table(lit.drop(columns='corpus').astype(object).fillna('not checked')) if len(lit) else ''))
     atomic_write(run.table('benchmark.md'), lambda q: Path(q).write_text(md + '\n'))
     if curves: _close(plot_curves(curves, out=run.figure(f'benchmark_{c.name}_loss'), title=f'{c.name}: CCC loss (training partition)'))
     metrics = {f'{c.name}/{r.model}/{slug(r.partition)}/ccc_{k}': getattr(r, f'ccc_{k}') for r in table.itertuples() for k in VAD}
