@@ -10,7 +10,7 @@ from fastcore.docments import docments
 
 # %% auto #0
 __all__ = ['build_parser', 'manifest', 'corpora', 'preprocess', 'demo_data', 'pipeline', 'predict', 'stream', 'export', 'doctor',
-           'commands', 'main']
+           'commands', 'robustness', 'main']
 
 # %% ../nbs/11_cli.ipynb #63aa33bf
 _TYPES = dict(int=int, float=float, str=str, bool=bool)
@@ -200,7 +200,23 @@ def commands()->dict:
     "Every subcommand: the install check, the data tools, one per pipeline stage, the pipeline, predict, stream and export."
     from avemo.pipeline import STAGES
     return {'doctor': doctor, 'demo-data': demo_data, 'corpora': corpora, 'manifest': manifest, 'preprocess': preprocess,
-            **{s['name']: _stage_command(s) for s in STAGES}, 'pipeline': pipeline, 'predict': predict, 'stream': stream, 'export': export}
+            **{s['name']: _stage_command(s) for s in STAGES}, 'pipeline': pipeline, 'predict': predict, 'stream': stream, 'export': export,
+            'robustness': robustness}
+
+def robustness(run:str, # a run directory after the baselines, speech and visual stages
+               models:list=('mfcc_baseline', 'speech_encoder_ridge', 'visual_encoder_ridge'), # what to test (those the run has)
+               audio_tests:list=('white_20db', 'white_10db', 'babble_20db', 'babble_10db', 'telephone', 'gain_+20db', 'gain_-20db', 'reverb'), # audio perturbations
+               face_tests:list=('blur', 'brightness', 'jpeg_20', 'rotate_+10', 'rotate_-10'), # face-crop perturbations
+               seed:int=0, # noise, reverberation and babble draws; the threshold simulations
+              ):
+    "Perturb the test folds' audio and face crops; CCC change, changed predictions and CCC by gender against simulated thresholds."
+    from avemo.core import as_list
+    from avemo.robustness import robustness as run_tests
+    try: table, fig = run_tests(run, as_list(models), as_list(audio_tests), as_list(face_tests), seed)
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f'avemo robustness: {e}')
+    rob = table[~table.test.str.startswith('fairness')]
+    print(f'{int(rob.passed.sum())} of {len(rob)} robustness tests passed; tables/robustness.csv, tables/robustness.md and {fig} written')
+    print(rob[['model', 'test', 'ccc_clean', 'ccc_change', 'changed_share', 'passed']].to_string(index=False, float_format=lambda v: f'{v:+.3f}'))
 
 # %% ../nbs/11_cli.ipynb #13ee0eae
 def main(argv:list[str]|None=None):

@@ -110,6 +110,8 @@ RUN_LAYOUT = """\
 | `models/fusion_<method>/fold<k>/`, `models/semi_<share>_<arm>/fold<k>/` | evaluation, ravdess | a fusion head's or semi-supervised arm's training run (RAVDESS: `ravdess_fusion_…`) |
 | `tables/fusion_methods.md`, `tables/semi_supervised.csv` | evaluation | IEMOCAP fusion methods 1-5, merged and HGR, the HGR ablation and the semi-supervised curve |
 | `models/<corpus>_<model>/fold0/`, `tables/benchmark_<corpus>.csv`, `tables/benchmark.md` | benchmark | a `--corpus` run: the training-partition runs of `mfcc_baseline` and `speech`, CCC per model, partition and dimension |
+| `tables/robustness.csv`, `.md`, `figures/robustness.png` | `avemo robustness` | perturbed test folds: CCC change, changed predictions, CCC by gender, simulated thresholds |
+| `seeds/seed<k>/`, `tables/seeds.csv`, `.md` | pipeline (`--seeds`) | the seeded stages re-run with seed k on the main run's data; mean ± std over seeds next to the fold std |
 | `tables/<name>.md`, `.csv` | every stage | the stage's report tables |
 | `figures/<name>.png` | every stage | figures |
 | `metrics/<stage>.json` | every stage | flat `model/metric` → number; merged into `metrics.json` |

@@ -13,21 +13,21 @@ from .core import RunDir, atomic_write, as_list, write_json, read_json
 
 # %% auto #0
 __all__ = ['STAGES', 'RUN_PACKAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key', 'run_stage',
-           'merge_metrics', 'stage_keys', 'threads_per_stage', 'ablation_jobs', 'run_environment', 'run_pipeline',
-           'stop_children', 'sigterm_as_interrupt']
+           'merge_metrics', 'stage_keys', 'threads_per_stage', 'ablation_jobs', 'seed_jobs', 'seed_report',
+           'run_environment', 'run_pipeline', 'stop_children', 'sigterm_as_interrupt']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 from .core import PROFILE_DIR, load_profile   # profiles are read by the pipeline and by `learner.thesis_config`
 
 # %% ../nbs/10_pipeline.ipynb #42eaf9fe
 STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus or real corpora → manifests → processed arrays'),
-          dict(name='baselines', notebook='02f_baselines.ipynb', about='mean, MFCC, eGeMAPS and duration baselines, the ceiling, LOSO 5-fold CCC',
+          dict(name='baselines', seeded=True, notebook='02f_baselines.ipynb', about='mean, MFCC, eGeMAPS and duration baselines, the ceiling, LOSO 5-fold CCC',
                needs=['prepare'], cost=70),
-          dict(name='speech', notebook='04b_speech_train.ipynb', about='pseudo-labels, SimSiam NCL, InfoNCE CL, LOSO CCC fine-tuning',
+          dict(name='speech', seeded=True, notebook='04b_speech_train.ipynb', about='pseudo-labels, SimSiam NCL, InfoNCE CL, LOSO CCC fine-tuning',
                needs=['prepare'], cost=150),
-          dict(name='visual', notebook='06_visual_train.ipynb', about='MCL on FaceSynthetics, landmarks, gated LSTM + BiLSTM LOSO fine-tuning',
+          dict(name='visual', seeded=True, notebook='06_visual_train.ipynb', about='MCL on FaceSynthetics, landmarks, gated LSTM + BiLSTM LOSO fine-tuning',
                needs=['prepare'], cost=300),
-          dict(name='ravdess', notebook='15a_ravdess_train.ipynb', about='RAVDESS 8 classes: actor-independent folds, video, audio and AV models (seeds 004, 003)',
+          dict(name='ravdess', seeded=True, notebook='15a_ravdess_train.ipynb', about='RAVDESS 8 classes: actor-independent folds, video, audio and AV models (seeds 004, 003)',
                needs=['prepare'], cost=140),
           dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report',
                needs=['baselines', 'speech', 'visual']),
@@ -160,7 +160,42 @@ def _jobs(registry:list, names:list, cfg:dict, run:RunDir, nbs:Path, rank:int, a
         if rank == 0: write_json(run.arms, arms)
         t.update(needs=t.get('needs', []) + [j['name'] for j in arm_jobs], key=_hash(dict(key=t['key'], arms=[j['key'] for j in arm_jobs])))
         todo = arm_jobs + todo
-    return todo
+    return todo + seed_jobs(run, cfg, registry, nbs, keys, [t['name'] for t in todo])
+
+def seed_jobs(run:RunDir, cfg:dict, registry:list, nbs:Path, keys:dict, names:list)->list:
+    """With `seeds` (`--seeds 0,1,2`): the `seeded` stages once more for every other seed, each in `seeds/seed<k>/` reading the main run's
+    processed data (the corpus is the main run's: only training and initialisation change), after the stages they need."""
+    stages, jobs = {s['name']: s for s in registry}, []
+    for k in [s for s in as_list(cfg.get('seeds') or [], int) if s != int(cfg.get('seed', 0))]:
+        d = RunDir(run.path/'seeds'/f'seed{k}')
+        for name in [n for n in names if stages.get(n, {}).get('seeded')]:
+            nb = nbs/stages[name]['notebook']; params = stage_params(nb, {**cfg, 'seed': k, 'out': str(d.path)})
+            jobs.append(dict(stages[name], name=f'seed{k}/{name}', stage=name, needs=[n for n in stages[name].get('needs', []) if n in names],
+                             run=d, main=run, params=params, key=_hash(dict(key=stage_key(nb, params), upstream=keys[name]))))
+    return jobs
+
+def seed_report(run, # the main run directory
+                seeds:list, # every seed of the run, the main run's first
+               )->pd.DataFrame: # metric, mean and std over seeds, the main run's fold std, and each seed's value
+    """Every LOSO-mean metric of the seeded stages over the seeds: mean ± sample std over seeds next to the fold std of the main run;
+    `tables/seeds.csv` and `seeds.md`."""
+    import numpy as np, pandas as pd
+    from avemo.core import md_table
+    from avemo.data import save_manifest
+    run = RunDir(run); main = run.read_metrics()
+    per = {seeds[0]: main, **{k: RunDir(run.path/'seeds'/f'seed{k}').read_metrics() for k in seeds[1:]}}
+    rows = []
+    for m in sorted(k for k in main if not k.endswith('_std') and all(k in v for v in per.values())):
+        vals = np.array([per[k][m] for k in seeds], float)
+        if not np.isfinite(vals).all() or m.startswith(('ablation/', 'rq1/')): continue
+        rows.append(dict(metric=m, mean=vals.mean(), seed_std=vals.std(ddof=1) if len(vals) > 1 else np.nan,
+                         fold_std=main.get(f'{m}_std', np.nan), **{f'seed{k}': v for k, v in zip(seeds, vals)}))
+    df = pd.DataFrame(rows); save_manifest(df, run.table('seeds.csv'))
+    md = (f'## Spread over seeds ({", ".join(map(str, seeds))})\n\nThe seeded stages re-run with each seed on the same corpus (`seeds/seed<k>/`): '
+          'mean and sample std over seeds of each LOSO-mean metric, next to the main run\'s std over folds. A difference between two '
+          'models smaller than the seed std is not a result.\n\n' + (md_table(df) if len(df) else 'No metric is in every seed\'s run.\n'))
+    atomic_write(run.table('seeds.md'), lambda p: Path(p).write_text(md))
+    return df
 
 RUN_PACKAGES = ('torch', 'torchaudio', 'torchvision', 'timm', 'numpy', 'scipy', 'pandas', 'scikit-learn', 'opencv-python-headless',
                 'av', 'soundfile', 'transformers', 'accelerate', 'safetensors', 'papermill', 'opensmile')
@@ -232,6 +267,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
                                 f'markers and checkpoints are kept in {run.path}: run the same command again to resume') from None
     if rank: return {}
     metrics = merge_metrics(run)
+    if cfg.get('seeds'): seed_report(run, [int(cfg.get('seed', 0))] + [k for k in as_list(cfg['seeds'], int) if k != int(cfg.get('seed', 0))])
     if run.readme.exists():                                               # refresh its time table with every stage's marker
         from avemo.report import write_run_readme
         write_run_readme(run.path)

@@ -257,7 +257,7 @@ def write_run_readme(run)->Path:
           f"- **Protocol:** {_protocol(cfg)}", "" if cfg.get('corpus') else "- Models are trained on all utterances; the 4-way and 6-way rows score the same LOSO test "
           "predictions on the utterances of those subsets.\n", part('evaluation_main.md'), part('fusion.md'), part('fusion_methods.md'), part('rq1.md')]
     md += [f"![{f}]({run.figure(f).relative_to(run.path)})\n" for f in figs]
-    md += [part('subsets.md'), part('ablations.md'), part('ravdess_report.md'), part('benchmark.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
+    md += [part('seeds.md'), part('subsets.md'), part('ablations.md'), part('ravdess_report.md'), part('benchmark.md'), part('robustness.md'), timing_table(run), part('literature.md'), '## Where everything is\n\n' + RUN_LAYOUT]
     md.append('Every measured number above comes from this run directory (`metrics.json`, `tables/`); the executed stage notebooks are in `notebooks/`.\n')
     atomic_write(run.readme, lambda p: Path(p).write_text('\n'.join(m for m in md if m)))
     return run.readme
