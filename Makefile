@@ -10,9 +10,17 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install demo test doctor lock clean-demo export readme docs
+.PHONY: install browser demo test doctor lock clean-demo export readme docs
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed browser
+
+# The browser test (tests/test_ui.py) drives Debian's chromium through Playwright (never Playwright's own browser download). As root it is
+# installed with apt; otherwise, or when apt fails (no network), a note is printed and the browser test skips, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || echo 'make: could not install chromium: the browser test will skip'; \
+	    else echo 'make: chromium not found (install it: sudo apt-get install chromium); the browser test (tests/test_ui.py) will skip'; fi; }
 
 $(VENV)/.installed: settings.ini setup.py $(LOCK)
 	$(PYTHON) -m venv $(VENV)

@@ -199,9 +199,11 @@ def _stage_command(stage:dict):
 def commands()->dict:
     "Every subcommand: the install check, the data tools, one per pipeline stage, the pipeline, predict, stream and export."
     from avemo.pipeline import STAGES
+    from avemo.tune import tune                       # light imports (Optuna and torch load when a command runs)
+    from avemo.ui import ui
     return {'doctor': doctor, 'demo-data': demo_data, 'corpora': corpora, 'manifest': manifest, 'preprocess': preprocess,
             **{s['name']: _stage_command(s) for s in STAGES}, 'pipeline': pipeline, 'predict': predict, 'stream': stream, 'export': export,
-            'robustness': robustness}
+            'robustness': robustness, 'tune': tune, 'ui': ui}
 
 def robustness(run:str, # a run directory after the baselines, speech and visual stages
                models:list=('mfcc_baseline', 'speech_encoder_ridge', 'visual_encoder_ridge'), # what to test (those the run has)

@@ -112,6 +112,8 @@ RUN_LAYOUT = """\
 | `models/<corpus>_<model>/fold0/`, `tables/benchmark_<corpus>.csv`, `tables/benchmark.md` | benchmark | a `--corpus` run: the training-partition runs of `mfcc_baseline` and `speech`, CCC per model, partition and dimension |
 | `tables/robustness.csv`, `.md`, `figures/robustness.png` | `avemo robustness` | perturbed test folds: CCC change, changed predictions, CCC by gender, simulated thresholds |
 | `seeds/seed<k>/`, `tables/seeds.csv`, `.md` | pipeline (`--seeds`) | the seeded stages re-run with seed k on the main run's data; mean ± std over seeds next to the fold std |
+| `tune/<study>.db`, `tune/<study>/trial_NNNN/`, `tune/<study>_best.yaml`, `_history.png`, `_importances.png` | `avemo tune` | an Optuna study (SQLite by default), each trial's run directory, the best parameters as a profile, the plots |
+| `profile.yaml`, `pipeline.log`, `launch.json` | `avemo ui` | a run launched from the Configure panel: its exact configuration (rerun with `avemo pipeline --profile`), the pipeline's output, its process |
 | `tables/<name>.md`, `.csv` | every stage | the stage's report tables |
 | `figures/<name>.png` | every stage | figures |
 | `metrics/<stage>.json` | every stage | flat `model/metric` → number; merged into `metrics.json` |

@@ -159,7 +159,8 @@ def category_prototypes(utts:pd.DataFrame, # a labelled manifest with `emotion` 
                        )->dict: # category -> [valence, arousal, dominance]
     "Each emotion category's mean VAD point in a labelled manifest: saved in the recipes, read by `predict.nearest_category`."
     if 'emotion' not in utts: return {}
-    df = utts.dropna(subset=['emotion'] + list(VAD)); g = df.groupby('emotion')[list(VAD)]
+    df = utts.dropna(subset=['emotion'] + list(VAD)); df = df[~df.emotion.isin(['xxx', 'oth'])]   # no agreement, other: not categories
+    g = df.groupby('emotion')[list(VAD)]
     return {str(k): [round(float(x), 4) for x in v] for (k, v), n in zip(g.mean().iterrows(), g.size()) if n >= min_count}
 
 # %% ../nbs/02d_inference.ipynb #855866fe

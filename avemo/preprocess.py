@@ -110,7 +110,7 @@ def save_npy(path, arr)->Path:
 def _sf_blocks(path:Path, sr:int, chunk:float):
     "Soundfile decoding in blocks; each block is resampled with 50 ms of real context on both sides and trimmed, on the whole-file grid."
     import math
-    x0, r = _read_soundfile(path, 0., 1e-9)                                # the header checks of `load_audio` (truncation, readability)
+    x0, r = _read_soundfile(path, None, 1e-9)                                # the header checks of `load_audio` (truncation, readability)
     n = sf.info(str(path)).frames; g = math.gcd(r, sr); step, out_step = r // g, sr // g
     L = max(1, round(chunk * r / step)) * step; M = step * math.ceil(0.05 * r / step)
     with sf.SoundFile(str(path)) as f:
