@@ -40,7 +40,7 @@ def speaker_folds(speakers, # speaker ids (one per item, or unique)
     groups = {}
     for s in ids: groups.setdefault(first[s], []).append(s)
     small = {g: len(m) for g, m in groups.items() if len(m) < n_folds}
-    if small: raise ValueError(f'gender groups {small} cannot fill {n_folds} balanced folds; use fewer folds or no genders')
+    if small: raise ValueError(f'gender groups {small} cannot fill {n_folds} gender-balanced folds; use fewer folds or no genders')
     out = {}
     for members in groups.values():
         for i, part in enumerate(np.array_split(np.arange(len(members)), n_folds)): out.update({members[j]: i + 1 for j in part})

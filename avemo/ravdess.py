@@ -57,16 +57,10 @@ RAVDESS_PROTOCOL = ("Actor-independent k-fold cross-validation on RAVDESS: the a
 def actor_folds(actors, # actor ids (RAVDESS: odd = male, even = female)
                 n_folds:int=6, # number of folds; >= the number of actors: leave-one-actor-out
                )->dict: # actor -> fold (1..k)
-    "Gender-balanced folds of consecutive actors: the i-th slice of the men and the i-th slice of the women, by id."
+    "Gender-balanced folds of consecutive actors: the i-th slice of the men and the i-th slice of the women, by id (`corpora.speaker_folds`)."
+    from avemo.corpora import speaker_folds
     actors = sorted(set(int(a) for a in actors))
-    if n_folds < 2: raise ValueError(f'n_folds must be at least 2, not {n_folds}')
-    if n_folds >= len(actors): return {a: i + 1 for i, a in enumerate(actors)}
-    men, women = [a for a in actors if a % 2], [a for a in actors if a % 2 == 0]
-    if min(len(men), len(women)) < n_folds: raise ValueError(f'{len(men)} male and {len(women)} female actors cannot fill {n_folds} gender-balanced folds')
-    out = {}
-    for group in (men, women):
-        for i, part in enumerate(np.array_split(np.array(group), n_folds)): out.update({int(a): i + 1 for a in part})
-    return out
+    return speaker_folds(actors, n_folds, ['male' if a % 2 else 'female' for a in actors])
 
 def assign_folds(items:pd.DataFrame, n_folds:int=6)->pd.DataFrame:
     "The items with `fold` (the actor's fold) and `dialog` (the actor: validation holds out whole actors in `crossval.loso_split`)."

@@ -127,23 +127,16 @@ def audio_conditions(waves:list, tests, seed:int=0)->dict: # condition -> list o
                   for i, w in enumerate(waves)]
     return out
 
-@torch.no_grad()
-def _predict_waves(model, waves:list, batch:int=16)->np.ndarray:
-    from avemo.datasets import pad_collate
-    out = []
-    for i in range(0, len(waves), batch):
-        b = pad_collate([dict(wave=torch.from_numpy(np.ascontiguousarray(w)), idx=j) for j, w in enumerate(waves[i:i + batch])])
-        out.append(model.predict_waves(b['wave'], b['lengths']).float().numpy())
-    return np.concatenate(out)
+def _items(waves:list)->list: return [dict(wave=torch.from_numpy(np.ascontiguousarray(w)), idx=i) for i, w in enumerate(waves)]
 
-@torch.no_grad()
-def _embed_waves(encoder, waves:list, batch:int=16)->np.ndarray:
-    from avemo.datasets import pad_collate
-    encoder.eval(); out = []
-    for i in range(0, len(waves), batch):
-        b = pad_collate([dict(wave=torch.from_numpy(np.ascontiguousarray(w)), idx=j) for j, w in enumerate(waves[i:i + batch])])
-        out.append(encoder(b['wave'], b['lengths']).float().numpy())
-    return np.concatenate(out).astype(np.float64)
+def _predict_waves(model, waves:list)->np.ndarray: # (N, 3): a waveform model's predictions (`crossval.predict_dataset`)
+    from avemo.crossval import predict_dataset
+    return predict_dataset(model, _items(waves), 16)
+
+def _embed_waves(encoder, waves:list)->np.ndarray: # (N, dim): a frozen speech encoder's utterance embeddings (`speech.embed`)
+    from avemo.speech import embed
+    return embed(encoder, _items(waves), 16).numpy().astype(np.float64)
+
 
 # %% ../nbs/19_robustness.ipynb #67ececb9
 def mfcc_fold_predictions(run:RunDir, utts:pd.DataFrame, conds:dict)->dict|None:
