@@ -6,8 +6,7 @@
 from __future__ import annotations
 import json, os, time, hashlib
 from pathlib import Path
-import yaml, papermill as pm
-from papermill.exceptions import PapermillExecutionError
+import yaml
 import avemo
 from .core import RunDir, atomic_write, as_list, write_json, read_json
 
@@ -30,7 +29,7 @@ STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus 
           dict(name='ravdess', seeded=True, notebook='15a_ravdess_train.ipynb', about='RAVDESS 8 classes: actor-independent folds, video, audio and AV models (seeds 004, 003)',
                needs=['prepare'], cost=140),
           dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report',
-               needs=['baselines', 'speech', 'visual']),
+               needs=['baselines', 'speech', 'visual'], cost=60),   # before the ablation arms (20 each): it is the longer tail (demo: 55 s alone at the end)
           dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation',
                needs=['speech', 'visual'], cost=5, arms=True),   # the pipeline runs its arms first (ablation_jobs); README refreshed at the end
           dict(name='benchmark', notebook='17_benchmark.ipynb', about='one corpus of the registry on its official partitions (--corpus): baselines and the speech model',
@@ -44,12 +43,13 @@ def nbs_dir()->Path:
 
 def stage_params(notebook, cfg:dict)->dict:
     "The part of `cfg` that the notebook's parameters cell declares."
+    import papermill as pm
     declared = pm.inspect_notebook(str(notebook))
     return {k: cfg[k] for k in declared if k in cfg}
 
 def effective_params(notebook, params:dict)->dict:
     "Every parameter the notebook declares: the value in `params`, else the parameters cell's default (what the run actually used)."
-    import ast
+    import ast, papermill as pm
     return {k: params[k] if k in params else ast.literal_eval(p['default']) for k, p in pm.inspect_notebook(str(notebook)).items()}
 
 # %% ../nbs/10_pipeline.ipynb #06733202
@@ -71,6 +71,8 @@ def run_stage(stage:dict, # a registry entry
     "Execute one stage notebook with papermill into `run/notebooks/`."
     run = RunDir(run); src, dst = Path(nbs)/stage['notebook'], run.notebooks(rank)/stage['notebook']
     dst.parent.mkdir(parents=True, exist_ok=True); t0 = time.time()
+    import papermill as pm                    # imported here: papermill (nbformat's validator) takes 1.5 s, every `avemo` command paid it
+    from papermill.exceptions import PapermillExecutionError
     try: pm.execute_notebook(str(src), str(dst), parameters=params, progress_bar=False, log_output=False,   # the kernel starts in the run
                              resources={'metadata': {'path': str(run.path)}})   # directory; papermill's `cwd` would chdir this process, which
                                                                                 # stages running side by side in threads must not do

@@ -368,39 +368,50 @@ def _stm(talk, segs, gender, rel):
         prev = s['end']
     return '\n'.join(out) + '\n'
 
-def write_tedlium(root, seed:int=0, n_talks:int=8, n_segments:int=10)->list[Path]:
+def _write_talk(root:Path, seed:int, t:int, n_segments:int):
+    "One talk (its own random stream, so talks can be written in any order or process)."
+    rng = _rng(seed, 2, t); g = 'FM'[t % 2]; spk = random_speaker(g, rng)
+    talk = f'Demo{"ABCDEFGHIJKLMNOPQRSTUVWXYZ"[t % 26]}{t}_{2008 + t % 6}X'
+    pos, segs, audio = rng.uniform(0.5, 2), [], []
+    for i in range(n_segments):
+        cat = str(rng.choice([c for c in CATEGORY_VAD if c not in ('xxx', 'oth')]))
+        dur = rng.uniform(2.0, 4.5); gap = rng.uniform(0.2, 1.2)
+        segs.append(dict(start=pos, end=pos + dur, text=make_text(cat, rng), audio=synth_voice(*sample_state(cat, rng), dur, spk, rng)))
+        pos += dur + gap
+    x = np.zeros(int((pos + 0.5) * SR), np.float32)
+    for s in segs: i0 = int(s['start'] * SR); x[i0:i0 + len(s['audio'])] = s['audio']
+    releases = {0: (1, 2, 3), 1: (2, 3), 2: (1,), 3: (3,)}.get(t % 5, (1, 2) if t % 2 else (3,))
+    for rel in releases:
+        d = root/TEDLIUM_RELEASES[rel]/('data' if rel == 3 else ('train', 'dev', 'test')[t % 3])
+        _write_wav(d/'sph'/f'{talk}.sph', x, fmt='NIST')
+        (d/'stm').mkdir(parents=True, exist_ok=True)
+        (d/'stm'/f'{talk}.stm').write_text(_stm(talk, segs, 'male' if g == 'M' else 'female', rel))
+
+def write_tedlium(root, seed:int=0, n_talks:int=8, n_segments:int=10,
+                  workers:int=1, # talks written in parallel (output does not depend on it)
+                 )->list[Path]:
     "TED-LIUM releases 1, 2 and 3 (sph + stm); talks recur across releases as in the real corpus, so merging matters."
     root = Path(root)
-    for t in tqdm(range(n_talks), desc='TED-LIUM talks', leave=False):
-        rng = _rng(seed, 2, t); g = 'FM'[t % 2]; spk = random_speaker(g, rng)
-        talk = f'Demo{"ABCDEFGHIJKLMNOPQRSTUVWXYZ"[t % 26]}{t}_{2008 + t % 6}X'
-        pos, segs, audio = rng.uniform(0.5, 2), [], []
-        for i in range(n_segments):
-            cat = str(rng.choice([c for c in CATEGORY_VAD if c not in ('xxx', 'oth')]))
-            dur = rng.uniform(2.0, 4.5); gap = rng.uniform(0.2, 1.2)
-            segs.append(dict(start=pos, end=pos + dur, text=make_text(cat, rng), audio=synth_voice(*sample_state(cat, rng), dur, spk, rng)))
-            pos += dur + gap
-        x = np.zeros(int((pos + 0.5) * SR), np.float32)
-        for s in segs: i0 = int(s['start'] * SR); x[i0:i0 + len(s['audio'])] = s['audio']
-        releases = {0: (1, 2, 3), 1: (2, 3), 2: (1,), 3: (3,)}.get(t % 5, (1, 2) if t % 2 else (3,))
-        for rel in releases:
-            d = root/TEDLIUM_RELEASES[rel]/('data' if rel == 3 else ('train', 'dev', 'test')[t % 3])
-            _write_wav(d/'sph'/f'{talk}.sph', x, fmt='NIST')
-            (d/'stm').mkdir(parents=True, exist_ok=True)
-            (d/'stm'/f'{talk}.stm').write_text(_stm(talk, segs, 'male' if g == 'M' else 'female', rel))
+    _pmap(_write_talk, [(root, seed, t, n_segments) for t in range(n_talks)], workers, 'TED-LIUM talks')
     return [root/n for n in TEDLIUM_RELEASES.values()]
 
 # %% ../nbs/00a_synth.ipynb #74962e8b
-def write_facesynthetics(root, seed:int=0, n_images:int=400, size:int=128)->Path:
-    "FaceSynthetics layout: `NNNNNN.png`, `NNNNNN_seg.png` and `NNNNNN_ldmks.txt` (70 exact landmarks, pixels)."
-    root = Path(root)/'FaceSynthetics'; root.mkdir(parents=True, exist_ok=True)
-    for i in tqdm(range(n_images), desc='FaceSynthetics', leave=False):
+def _write_faces(root:Path, seed:int, first:int, stop:int, size:int):
+    "Images `first` … `stop - 1` (each has its own random stream, so blocks can be written in any order or process)."
+    for i in range(first, stop):
         rng = _rng(seed, 3, i); spk = random_speaker(str(rng.choice(['F', 'M'])), rng)
         pose = random_pose(size, size, rng, 1.5)
         ld = place(face_landmarks(*rng.uniform(-1, 1, 3), spk, talk=rng.uniform(0, 0.5)), pose)
         img, seg = render_face(ld, pose, spk, size, size, rng)
         cv2.imwrite(str(root/f'{i:06d}.png'), img); cv2.imwrite(str(root/f'{i:06d}_seg.png'), seg)
         (root/f'{i:06d}_ldmks.txt').write_text(''.join(f'{x:.6f} {y:.6f}\n' for x, y in ld))
+
+def write_facesynthetics(root, seed:int=0, n_images:int=400, size:int=128,
+                         workers:int=1, # blocks of 100 images written in parallel (output does not depend on it)
+                        )->Path:
+    "FaceSynthetics layout: `NNNNNN.png`, `NNNNNN_seg.png` and `NNNNNN_ldmks.txt` (70 exact landmarks, pixels)."
+    root = Path(root)/'FaceSynthetics'; root.mkdir(parents=True, exist_ok=True)
+    _pmap(_write_faces, [(root, seed, i, min(i + 100, n_images), size) for i in range(0, n_images, 100)], workers, 'FaceSynthetics (blocks of 100)')
     return root
 
 # %% ../nbs/00a_synth.ipynb #ffa0bf3a
@@ -470,7 +481,7 @@ DEMO_VERSION = 6   # 6: 8 RAVDESS actors (was 4): four actor-independent folds o
 def make_demo_corpus(out, # folder for the four corpora
                      seed:int=0, # everything is a deterministic function of the seed
                      scale:float=1, # size multiplier (fractions give a smaller corpus, at least one item of each kind)
-                     workers:int=2, # processes for the IEMOCAP sessions and RAVDESS actors (output does not depend on it)
+                     workers:int=2, # processes for the IEMOCAP sessions, TED-LIUM talks, FaceSynthetics blocks and RAVDESS actors (output does not depend on it)
                      corpora=DEMO_CORPORA, # which of the four to write (each is the same whichever others are written)
                     )->dict: # corpus name → root folder for `00_data`'s manifest builders
     "Write the embedded demo corpus (IEMOCAP, TED-LIUM, FaceSynthetics and RAVDESS layouts) under `out`; corpora asked for later are added."
@@ -485,8 +496,8 @@ def make_demo_corpus(out, # folder for the four corpora
             raise FileExistsError(f'{out} holds a demo corpus with {sf_.read_text()}; remove it (`make clean-demo` for reports/demo) or choose another --out for {stamp}')
     n = lambda base, lo=1: max(lo, int(round(base * scale)))
     write = dict(iemocap=lambda: write_iemocap(out, seed, n_dialogs=n(2), workers=workers),
-                 tedlium=lambda: write_tedlium(out, seed, n_talks=n(100, 4)),    # unlabelled speech: about 10x the labelled IEMOCAP audio
-                 facesynthetics=lambda: write_facesynthetics(out, seed, n_images=n(2000, 16)),
+                 tedlium=lambda: write_tedlium(out, seed, n_talks=n(100, 4), workers=workers),    # unlabelled speech: about 10x the labelled IEMOCAP audio
+                 facesynthetics=lambda: write_facesynthetics(out, seed, n_images=n(2000, 16), workers=workers),
                  ravdess=lambda: write_ravdess(out, seed, n_actors=n(8, 2), hw=(120, 160), workers=workers))   # 4 gender-balanced folds of 2 actors; small frames: the crops are 64 px
     for c in DEMO_CORPORA:
         if c in corpora and c not in have:
