@@ -49,7 +49,7 @@ def subset_summary(results:list)->pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/07_scoring.ipynb #263286b6
-PAIRS = (('speech_ncl_cl', 'egemaps_baseline'), ('speech_ncl_cl', 'speech_random_init'), ('speech_ncl', 'speech_random_init'),
+PAIRS = (('speech_ncl_cl', 'egemaps_baseline'), ('speech_ncl_cl', 'egemaps_speaker_norm_baseline'), ('speech_ncl_cl', 'speech_random_init'), ('speech_ncl', 'speech_random_init'),
          ('speech_ncl_cl', 'speech_ncl_cl_probe'), ('visual_mcl', 'visual_random_init'), ('visual_mcl_landmarks', 'visual_random_init'),
          ('visual_mcl_landmarks', 'visual_mcl_landmarks_probe'), ('visual_mcl_landmarks', 'duration_baseline'),
          ('visual_mcl_landmarks_fixedlen', 'duration_baseline'), ('visual_mcl_landmarks_fixedlen', 'visual_mcl_landmarks'))   # the thesis's claims and the controls

@@ -21,9 +21,9 @@ from .probes import ridge_fold, ridge_linear, egemaps_features, duration_feature
 
 # %% auto #0
 __all__ = ['LEGACY_CORPORA', 'SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'BENCHMARK_LITERATURE', 'STAGE_FUNCTIONS',
-           'StageResult', 'stage_kwargs', 'prepare_stage', 'baselines_stage', 'speech_stage', 'visual_stage',
-           'evaluation_stage', 'ablation_arms', 'ablation_table', 'ablations_stage', 'ravdess_stage', 'benchmark_stage',
-           'stand_in_evaluation_run', 'stand_in_ablation_run', 'defaults']
+           'StageResult', 'stage_kwargs', 'prepare_stage', 'speaker_normalized', 'baselines_stage', 'speech_stage',
+           'visual_stage', 'evaluation_stage', 'ablation_arms', 'ablation_table', 'ablations_stage', 'ravdess_stage',
+           'benchmark_stage', 'stand_in_evaluation_run', 'stand_in_ablation_run', 'defaults']
 
 # %% ../nbs/14_stages.ipynb #5f682833
 @dataclass
@@ -149,6 +149,15 @@ def _final_mfcc(run:RunDir, utts, cfg, weights, max_seconds, seed, data):
                        inputs=dict(sample_rate=16000, max_seconds=max_seconds), data=data, trained_on='IEMOCAP layout, all sessions (validation: held-out dialogs)',
                        prototypes=category_prototypes(utts))
 
+def speaker_normalized(x, # (N, D) utterance features
+                       speakers, # (N,) speaker of each row
+                      )->np.ndarray: # (N, D) float64
+    """Each speaker's rows z-scored with that speaker's own statistics (no labels; a speaker's test utterances are normalised with
+    each other, as speaker normalisation in speech emotion recognition does, and as the face stage's `vft_norm: speaker`)."""
+    from avemo.visual import standardize
+    x = torch.as_tensor(np.asarray(x, np.float64))
+    return standardize(x, np.ones(len(x), bool), np.asarray(speakers)).numpy()
+
 def baselines_stage(run, # the run directory, after the prepare stage
                     *, baseline_epochs:int=3, # MFCC-baseline epochs per fold
                     baseline_batch_size:int=32, # MFCC-baseline batch size
@@ -159,7 +168,7 @@ def baselines_stage(run, # the run directory, after the prepare stage
                     tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
                     seed:int=0, # initialisation and shuffling seed
                    )->StageResult:
-    "The mean baseline, an MFCC regressor, eGeMAPS + ridge, a duration-only ridge and (demo corpus) the ceiling, under LOSO."
+    "The mean baseline, an MFCC regressor, eGeMAPS + ridge (raw and speaker-normalised), a duration-only ridge and (demo corpus) the ceiling, under LOSO."
     from avemo.synth import demo_latents
     p, run = dict(locals()), RunDir(run); _need(run, ('iemocap', 'utterances'))
     utts, info = load_manifest(run.manifest('iemocap', 'utterances')), run.data_info()
@@ -174,6 +183,7 @@ def baselines_stage(run, # the run directory, after the prepare stage
     results = [cross_validate(utts, mean_baseline, 'mean_baseline', test_folds, seed=seed),
                cross_validate(utts, _mfcc_fold(run, cfg, weights, max_seconds, tracker, seed, curves), 'mfcc_baseline', test_folds, seed=seed),
                cross_validate(utts, ridge_fold(gemaps, index, weights), 'egemaps_baseline', test_folds, seed=seed),
+               cross_validate(utts, ridge_fold(speaker_normalized(gemaps, utts.speaker), index, weights), 'egemaps_speaker_norm_baseline', test_folds, seed=seed),
                cross_validate(utts, ridge_fold(duration_features(utts, frames), index, weights), 'duration_baseline', test_folds, seed=seed)]
     if latents is not None:                  # the demo corpus: a ridge on the generator's exact cue parameters
         results.append(cross_validate(utts, ridge_fold(cue_matrix(latents, utts), index, weights), 'ceiling', test_folds, seed=seed))
