@@ -11,9 +11,9 @@ import avemo
 from .core import RunDir, atomic_write, as_list, write_json, read_json
 
 # %% auto #0
-__all__ = ['STAGES', 'RUN_PACKAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key', 'run_stage',
-           'merge_metrics', 'stage_keys', 'threads_per_stage', 'ablation_jobs', 'seed_jobs', 'seed_report',
-           'run_environment', 'run_pipeline', 'stop_children', 'sigterm_as_interrupt']
+__all__ = ['STAGES', 'CPU_ISAS', 'RUN_PACKAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
+           'run_stage', 'merge_metrics', 'stage_keys', 'stage_env', 'threads_per_stage', 'ablation_jobs', 'seed_jobs',
+           'seed_report', 'run_environment', 'run_pipeline', 'stop_children', 'sigterm_as_interrupt']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 from .core import PROFILE_DIR, load_profile   # profiles are read by the pipeline and by `learner.thesis_config`
@@ -108,14 +108,35 @@ def stage_keys(registry:list, cfg:dict, nbs:Path)->dict:
 
 from contextlib import contextmanager
 
+CPU_ISAS = dict(avx2=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2'),      # PyTorch's own kernels, oneDNN
+                avx512=dict(ATEN_CPU_CAPABILITY='avx512', ONEDNN_MAX_CPU_ISA='AVX512_CORE', MKL_CBWR='AVX512'))  # (convolutions), MKL (BLAS)
+
+def stage_env(jobs:int, # stages running side by side
+              threads:int=0, # intra-op threads per stage (profile key `threads`); 0: cores // jobs
+              cpu_isa:str='', # vector instructions every math library is held to (profile key `cpu_isa`): avx2, avx512; empty: the CPU's best
+              environ:dict|None=None, # the environment to start from (default os.environ): a variable the user set is kept
+             )->dict: # the variables to set for the stage kernels
+    """The stage kernels' thread count and instruction set. Both change the bits of a training run (`bench/determinism.py`: one vs two
+    threads, or AVX2 vs AVX-512 kernels, move the weights of 20 SimSiam + ViT steps by up to 1.4e-2), so a run is bit-for-bit
+    repeatable on another machine only with the same `threads` and `cpu_isa` (and the same library versions)."""
+    environ, env = os.environ if environ is None else environ, {}
+    if cpu_isa and cpu_isa not in CPU_ISAS: raise ValueError(f"cpu_isa must be one of {sorted(CPU_ISAS)} or empty (the CPU's own), not {cpu_isa!r}")
+    n = int(threads) if threads else (max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else 0)
+    if n and 'OMP_NUM_THREADS' not in environ: env['OMP_NUM_THREADS'] = str(n)
+    if n and 'MKL_NUM_THREADS' not in environ: env['MKL_NUM_THREADS'] = str(n)
+    env.update({k: v for k, v in CPU_ISAS.get(cpu_isa, {}).items() if k not in environ})
+    return env
+
 @contextmanager
-def threads_per_stage(jobs:int):
-    "Stages running side by side share the cores: kernels started inside get cores // jobs intra-op threads (unless the user set it)."
-    mine = jobs > 1 and 'OMP_NUM_THREADS' not in os.environ
-    if mine: os.environ['OMP_NUM_THREADS'] = str(max(1, (os.cpu_count() or 1) // jobs))
+def threads_per_stage(jobs:int, threads:int=0, cpu_isa:str=''):
+    "Within: stage kernels started here get `stage_env`'s threads and instruction set; the environment is restored after."
+    env = stage_env(jobs, threads, cpu_isa); old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try: yield
     finally:
-        if mine: os.environ.pop('OMP_NUM_THREADS', None)                # a later jobs=1 run gets every core again
+        for k, v in old.items():                                        # a later run with other settings starts clean
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
 
 # %% ../nbs/10_pipeline.ipynb #c0ef92d9
 _IGNORED = ('out', 'reuse', 'models', 'tracker')                      # parameters that do not change an arm's numbers
@@ -202,7 +223,7 @@ def seed_report(run, # the main run directory
 RUN_PACKAGES = ('torch', 'torchaudio', 'torchvision', 'timm', 'numpy', 'scipy', 'pandas', 'scikit-learn', 'opencv-python-headless',
                 'av', 'soundfile', 'transformers', 'accelerate', 'safetensors', 'papermill', 'opensmile')
 
-def run_environment(jobs:int=1)->dict:
+def run_environment(jobs:int=1, threads:int=0, cpu_isa:str='')->dict:
     "What a run's numbers depend on besides its code and data, saved in `config.json`: the commit, library versions, threads and CPU."
     from importlib import metadata as md
     import platform, subprocess
@@ -214,7 +235,14 @@ def run_environment(jobs:int=1)->dict:
     cores = os.cpu_count() or 1
     return dict(commit=git('rev-parse', 'HEAD') or 'unknown', uncommitted_changes=bool(git('status', '--porcelain', '--untracked-files=no')),
                 python=platform.python_version(), platform=platform.platform(), cpu_cores=cores, jobs=jobs,
-                threads_per_stage=int(os.environ.get('OMP_NUM_THREADS') or max(1, cores // jobs)), packages={d: ver(d) for d in RUN_PACKAGES})
+                threads_per_stage=int(os.environ.get('OMP_NUM_THREADS') or threads or max(1, cores // jobs)),
+                cpu_capability=_capability(cpu_isa), cpu_isa=cpu_isa or 'the CPU\'s own', packages={d: ver(d) for d in RUN_PACKAGES})
+
+def _capability(cpu_isa:str)->str:
+    "The vector instructions PyTorch's kernels use in the stages: the pinned ones, or what PyTorch detects here."
+    if cpu_isa or os.environ.get('ATEN_CPU_CAPABILITY'): return (os.environ.get('ATEN_CPU_CAPABILITY') or CPU_ISAS[cpu_isa]['ATEN_CPU_CAPABILITY']).upper()
+    import torch
+    return torch.backends.cpu.get_cpu_capability()
 
 def _corpus(overrides:dict)->str:
     "The registry name of `--corpus` (empty: the thesis's IEMOCAP stages); an unknown name lists the known ones."
@@ -247,7 +275,8 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
     jobs = 1 if world_size > 1 else max(1, int(cfg.get('jobs', 1)))      # DDP ranks run stages in lockstep
-    if rank == 0: write_json(run.config, dict(profile=profile, stages=names, **cfg, environment=run_environment(jobs)))
+    threads, isa = int(cfg.get('threads') or 0), str(cfg.get('cpu_isa') or ''); stage_env(jobs, threads, isa)   # a bad cpu_isa fails here
+    if rank == 0: write_json(run.config, dict(profile=profile, stages=names, **cfg, environment=run_environment(jobs, threads, isa)))
     todo = _jobs(registry, names, cfg, run, nbs, rank, ablations)
     main = [t['name'] for t in todo if 'main' not in t]
     tag = lambda j: f"[{main.index(j['name']) + 1}/{len(main)}] {j['name']}" if j['name'] in main else f"[arm] {j['name']}"
@@ -263,7 +292,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
                                 seconds=round(dt, 1), started=round(t0, 1), finished=round(time.time(), 1)))
         print(f"{tag(j)}: done in {dt:.0f} s", flush=True)
     try:
-        with threads_per_stage(jobs), sigterm_as_interrupt(): _run_graph(todo, launch, jobs)
+        with threads_per_stage(jobs, threads, isa), sigterm_as_interrupt(): _run_graph(todo, launch, jobs)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f'interrupted: the stages that were running stopped (their kernels and workers too); completed stages, '
                                 f'markers and checkpoints are kept in {run.path}: run the same command again to resume') from None
