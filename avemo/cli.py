@@ -34,7 +34,8 @@ def build_parser(func, prog:str)->argparse.ArgumentParser:
             continue
         flags = dict.fromkeys([f'--{name}', f'--{name.replace("_", "-")}'])
         if typ is bool: p.add_argument(*flags, dest=name, action=argparse.BooleanOptionalAction, default=prm.default, help=hlp)
-        else: p.add_argument(*flags, dest=name, type=typ, default=prm.default, help=f'{hlp} (default: {prm.default!r})')
+        else: p.add_argument(*flags, dest=name, type=str if typ is list else typ,        # an optional list is one comma-separated value
+                             default=prm.default, help=f'{hlp} (default: {prm.default!r})')
     return p
 
 def _overrides(extra:list[str])->dict:
@@ -81,15 +82,18 @@ def preprocess(corpus:str, # iemocap, tedlium, facesynthetics or ravdess
     keep = inspect.signature(fn).parameters
     P.preprocess(corpus, root, out or None, workers=workers, **{k: v for k, v in opts.items() if k in keep})
 
-def demo_data(out:str='data/demo', # folder for the four demo corpora
+def demo_data(out:str='data/demo', # folder for the demo corpora
               seed:int=0, # everything is a deterministic function of the seed
               scale:float=1., # size multiplier
               workers:int=2, # parallel processes (the corpus does not depend on it)
+              corpora:list=('iemocap', 'tedlium', 'facesynthetics', 'ravdess'), # any corpora of `avemo corpora` (msp_podcast, crema_d, enterface, baum1s too)
              ):
-    "Write the embedded demo corpus in the real IEMOCAP, TED-LIUM, FaceSynthetics and RAVDESS layouts."
+    "Write the embedded demo corpus in the real layouts (IEMOCAP, TED-LIUM, FaceSynthetics, RAVDESS; the registry's others on request)."
     import time
-    from avemo.synth import make_demo_corpus
-    t0 = time.time(); roots = make_demo_corpus(out, seed=seed, scale=scale, workers=workers)
+    from avemo.stages import write_demo_corpora
+    t0 = time.time()
+    try: roots = write_demo_corpora(out, corpora, seed, scale, workers)
+    except (KeyError, ValueError) as e: raise SystemExit(f'avemo demo-data: {e}')
     print(f'demo corpus in {Path(out).resolve()} ({time.time() - t0:.0f} s)')
     for k, v in roots.items(): print(f'  {k:15s} {v}')
 

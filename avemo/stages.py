@@ -21,9 +21,10 @@ from .probes import ridge_fold, ridge_linear, egemaps_features, duration_feature
 
 # %% auto #0
 __all__ = ['LEGACY_CORPORA', 'SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'BENCHMARK_LITERATURE', 'STAGE_FUNCTIONS',
-           'StageResult', 'stage_kwargs', 'prepare_stage', 'speaker_normalized', 'baselines_stage', 'speech_stage',
-           'visual_stage', 'evaluation_stage', 'ablation_arms', 'ablation_table', 'ablations_stage', 'ravdess_stage',
-           'benchmark_stage', 'stand_in_evaluation_run', 'stand_in_ablation_run', 'defaults']
+           'StageResult', 'stage_kwargs', 'write_demo_corpora', 'prepare_stage', 'speaker_normalized',
+           'baselines_stage', 'speech_stage', 'visual_stage', 'evaluation_stage', 'ablation_arms', 'ablation_table',
+           'ablations_stage', 'ravdess_stage', 'benchmark_stage', 'stand_in_evaluation_run', 'stand_in_ablation_run',
+           'defaults']
 
 # %% ../nbs/14_stages.ipynb #5f682833
 @dataclass
@@ -84,17 +85,28 @@ def _demo_tree(name:str, folder:Path, seed:int, scale:float)->Path:
     if w is None: raise ValueError(f'corpus {name!r} has no demo writer: pass --data_root')
     return Path(w(folder, seed=seed, **({'turns': max(2, round(12 * scale))} if 'turns' in _i.signature(w).parameters else {})))
 
+def write_demo_corpora(folder, # where the demo trees go (a run's `corpus/` folder, or any folder)
+                       names=LEGACY_CORPORA, # corpora of the registry with a demo writer (`avemo corpora`), a list or comma-separated
+                       seed:int=0, # everything is a deterministic function of the seed
+                       scale:float=1., # size multiplier
+                       workers:int=2, # processes for the first four (the trees do not depend on it)
+                      )->dict: # corpus name -> root folder for its manifest builder
+    "Demo trees in the real layouts: the first four through `synth.make_demo_corpus` (demo scale), the registry's others through their own writers."
+    from avemo.synth import make_demo_corpus
+    folder, names = Path(folder), as_list(names)
+    legacy, others = [n for n in names if n in LEGACY_CORPORA], [n for n in names if n not in LEGACY_CORPORA]
+    roots = make_demo_corpus(folder, seed=seed, scale=scale, workers=workers, corpora=legacy) if legacy else {}
+    roots.update({n: _demo_tree(n, folder/n, seed, scale) for n in others})
+    return roots
+
 def _roots(data_root:str, explicit:dict, run:RunDir, seed, scale, workers, names)->dict:
     "Each corpus's root: the demo corpus (written into the run), or the real corpora under `data_root`; explicit roots win."
-    from avemo.synth import make_demo_corpus
-    legacy, others = [n for n in names if n in LEGACY_CORPORA], [n for n in names if n not in LEGACY_CORPORA]
+    others = [n for n in names if n not in LEGACY_CORPORA]
     if data_root:
         roots = dict(iemocap=Path(data_root)/'IEMOCAP_full_release', tedlium=Path(data_root),
                      facesynthetics=Path(data_root)/'FaceSynthetics', ravdess=Path(data_root)/'RAVDESS')
         roots.update({n: Path(data_root) for n in others})               # the registry's manifests find their folder below
-    else:
-        roots = make_demo_corpus(run.corpus, seed=seed, scale=scale, workers=workers, corpora=legacy) if legacy else {}
-        roots.update({n: _demo_tree(n, run.corpus/n, seed, scale) for n in others})
+    else: roots = write_demo_corpora(run.corpus, names, seed, scale, workers)
     return {k: Path(explicit[k]) if explicit.get(k) else v for k, v in roots.items()}
 
 def prepare_stage(run, # the run directory (RunDir or path)
