@@ -16,12 +16,14 @@ __all__ = ['VAD', 'MODEL_BUILDERS', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', '
 # %% ../nbs/00_core.ipynb #80bca740
 VAD = ('valence', 'arousal', 'dominance')   # the three continuous dimensions, in the order every (N, 3) array uses
 
+_UMASK = os.umask(0); os.umask(_UMASK)          # read once, at import (os.umask can only be read by setting it)
+
 def atomic_write(path, write_fn):
-    "Call `write_fn(tmp_path)` then atomically move the result to `path`."
+    "Call `write_fn(tmp_path)` then atomically move the result to `path` (with the permissions `open` would give, not mkstemp's 0600)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix)
     os.close(fd)
-    try: write_fn(tmp); os.replace(tmp, path)
+    try: write_fn(tmp); os.chmod(tmp, 0o666 & ~_UMASK); os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
     return path
