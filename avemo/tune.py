@@ -378,6 +378,19 @@ def _sampler(seed:int, trials:int, number:int=0):
     mixed = int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
     return optuna.samplers.TPESampler(seed=mixed, n_startup_trials=max(2, min(10, trials // 2)))
 
+def _rdb_storage(storage:str, heartbeat:int, tries:int=5):
+    """Optuna's RDB storage with heartbeats. Creating a new database's tables races with any other process opening it at that moment
+    (`StudyLock` orders avemo's workers, not an outside reader such as optuna-dashboard or a script polling the study), and the loser
+    gets 'table … already exists' (seen in tests/test_tune.py): that error is retried, any other raised."""
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    from sqlalchemy.exc import OperationalError, IntegrityError
+    for k in range(tries):
+        try: return RDBStorage(storage, engine_kwargs=dict(connect_args=dict(timeout=60)) if storage.startswith('sqlite') else None,
+                               heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
+        except (OperationalError, IntegrityError) as e:
+            if 'already exists' not in str(e) or k == tries - 1: raise
+            time.sleep(0.2 * (k + 1))
+
 def open_study(storage:str, # an RDB URL
                name:str, # the study name
                heartbeat:int=10, # seconds between a running trial's heartbeats (a trial silent for twice as long is failed and re-run)
@@ -386,10 +399,8 @@ def open_study(storage:str, # an RDB URL
               ):
     "Create the study, or load it to resume: the storage with heartbeats and retries, maximise, TPE, median pruning."
     import optuna
-    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
     with StudyLock(storage, name):
-        st = RDBStorage(storage, engine_kwargs=dict(connect_args=dict(timeout=60)) if storage.startswith('sqlite') else None,
-                        heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
+        st = _rdb_storage(storage, heartbeat)
         pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=STEP_STRIDE) if prune else optuna.pruners.NopPruner()
         return optuna.create_study(storage=st, study_name=name, direction='maximize', load_if_exists=True, pruner=pruner, sampler=_sampler(seed, trials))
 
