@@ -381,14 +381,15 @@ def _sampler(seed:int, trials:int, number:int=0):
 def _rdb_storage(storage:str, heartbeat:int, tries:int=5):
     """Optuna's RDB storage with heartbeats. Creating a new database's tables races with any other process opening it at that moment
     (`StudyLock` orders avemo's workers, not an outside reader such as optuna-dashboard or a script polling the study), and the loser
-    gets 'table … already exists' (seen in tests/test_tune.py): that error is retried, any other raised."""
+    gets 'table … already exists' or a duplicate `alembic_version` row (both seen in tests/test_tune.py): those are retried, any other
+    error raised."""
     from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
     from sqlalchemy.exc import OperationalError, IntegrityError
     for k in range(tries):
         try: return RDBStorage(storage, engine_kwargs=dict(connect_args=dict(timeout=60)) if storage.startswith('sqlite') else None,
                                heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
         except (OperationalError, IntegrityError) as e:
-            if 'already exists' not in str(e) or k == tries - 1: raise
+            if not ('already exists' in str(e) or 'alembic_version' in str(e)) or k == tries - 1: raise
             time.sleep(0.2 * (k + 1))
 
 def open_study(storage:str, # an RDB URL

@@ -6,7 +6,7 @@ import pytest
 optuna = pytest.importorskip('optuna')
 from optuna.trial import TrialState
 from avemo.core import RunDir, write_json, read_json
-from avemo.tune import Tunable, TuneDir, toy_stage, tune_study, study_summary
+from avemo.tune import Tunable, TuneDir, StudyLock, toy_stage, tune_study, study_summary
 from avemo.tracking import read_jsonl
 
 SPACE = 'extends: demo\ntune.toy.toy_lr: [loguniform, 0.01, 0.3]\ntune.toy.toy_epochs: [int, 2, 4]\n'
@@ -51,7 +51,8 @@ def _wait_for_running(run:RunDir, finished:int, timeout:float=120.)->optuna.tria
     "Poll the study until `finished` trials are done and another one runs with its parameters drawn."
     storage, end = TuneDir(run).storage('toy'), time.time() + timeout
     while time.time() < end:
-        try: ts = optuna.load_study(study_name='toy', storage=storage).get_trials(deepcopy=False)
+        try:
+            with StudyLock(storage, 'toy'): ts = optuna.load_study(study_name='toy', storage=storage).get_trials(deepcopy=False)   # as a worker opens it
         except Exception: ts = []                                                # the study is not there yet
         running = [t for t in ts if t.state == TrialState.RUNNING and t.params]
         if sum(t.state.is_finished() for t in ts) >= finished and running: return running[0]
@@ -61,15 +62,17 @@ def _wait_for_running(run:RunDir, finished:int, timeout:float=120.)->optuna.tria
 def test_killed_worker_resumes(tmp_path):
     run = _main(tmp_path)
     p = _spawn(str(run.path), 6, str(tmp_path/'w.json'))
-    killed = _wait_for_running(run, 2)
+    _wait_for_running(run, 2)
     os.kill(p.pid, signal.SIGKILL); p.join(30)
     assert p.exitcode == -signal.SIGKILL
+    stale = [t for t in _trials(run) if t.state == TrialState.RUNNING]            # the trial the kill interrupted, read after the kill:
+    assert len(stale) == 1; killed = stale[0]                                     # the one seen running may have finished just before it
     r = _tune(str(run.path), 6, tracker='none')                                   # the same command again
     assert r['done'] == 6
     ts = {t.number: t for t in _trials(run)}
     assert ts[killed.number].state == TrialState.FAIL                             # the killed trial went stale and failed,
     retry = [t for t in ts.values() if t.system_attrs.get('failed_trial') == killed.number]
-    assert len(retry) == 1 and retry[0].params == killed.params                   # and ran again with its parameters
+    assert len(retry) == 1 and (retry[0].params == killed.params or not killed.params)   # and ran again with its parameters (if drawn)
     assert retry[0].state in (TrialState.COMPLETE, TrialState.PRUNED)
     done = [t for t in ts.values() if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     assert len(done) == 6 and all(_runs_of(run, t) == 1 for t in done)
