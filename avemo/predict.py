@@ -134,7 +134,7 @@ class AVPredictor:
     def face(self, z:np.ndarray)->np.ndarray: # (n, dim) normalised crop embeddings of one person, in time order -> (3,)
         import torch
         act = {'F': [0], 'M': [1]}.get(self.gender, [0, 1])
-        with torch.no_grad(): return np.mean([self.face_model.predict_sequence(torch.from_numpy(np.asarray(z, np.float32)), a).numpy() for a in act], 0)
+        with torch.no_grad(): return self.face_model.predict_sequence(torch.from_numpy(np.asarray(z, np.float32)), act).numpy().mean(0)   # both readings in one batch
     def fuse(self, s:np.ndarray|None, v:np.ndarray|None)->tuple[np.ndarray|None, str]:
         "The prediction from whatever this window has, and the modality it came from."
         if s is not None and v is not None:

@@ -294,14 +294,16 @@ class FaceVAD(nn.Module):
     def standardize(self, emb:Tensor)->Tensor: return (emb - self.mean) / self.std.clamp_min(1e-6)  # the training crops' statistics
     @torch.no_grad()
     def predict_sequence(self, z:Tensor, # (T, dim) normalised crop embeddings of the target person, in time order
-                         active_m:int=0, # 1: the target is the male speaker's branch, 0: the female's
-                        )->Tensor: # (3,)
+                         active_m:int|list=0, # 1: the target is the male speaker's branch, 0: the female's; a list: each reading, in one batch
+                        )->Tensor: # (3,), or (len(active_m), 3) for a list
         "The head on one person's crops as the active speaker, the other speaker absent (as an utterance without their crops)."
-        empty, L = torch.zeros(1, 1, z.shape[1]), torch.tensor([len(z)])
-        me, one = z[None], torch.tensor([1])
-        batch = dict(f=empty if active_m else me, f_len=one if active_m else L, m=me if active_m else empty, m_len=L if active_m else one,
-                     joint=me, joint_len=L, active_m=torch.tensor([active_m]))
-        return self.head(batch)['pred'][0].clamp(-1, 1)
+        acts = [int(a) for a in (active_m if isinstance(active_m, (list, tuple)) else [active_m])]; k, (T, D) = len(acts), z.shape
+        me, absent = z[None].expand(k, T, D), torch.zeros(k, T, D)   # the absent branch: one zero step (its length is 1)
+        is_m = torch.tensor(acts, dtype=torch.bool)[:, None, None]; L, one = torch.full((k,), T), torch.ones(k, dtype=torch.long)
+        batch = dict(f=torch.where(is_m, absent, me), f_len=torch.where(is_m[:, 0, 0], one, L), m=torch.where(is_m, me, absent),
+                     m_len=torch.where(is_m[:, 0, 0], L, one), joint=me, joint_len=L, active_m=torch.tensor(acts))
+        pred = self.head(batch)['pred'].clamp(-1, 1)
+        return pred if isinstance(active_m, (list, tuple)) else pred[0]
 
 @model_builder('avemo.visual:face_vad', 'the thesis face encoder + speaker-aware gated LSTM (05_visual)')
 def face_vad(norm:str='speaker', head:dict|None=None, **cfg)->FaceVAD:

@@ -98,7 +98,7 @@ def stream_bench(pred, clip, n:int=1500, **kw)->dict:
     ms = lambda v, q: float(np.percentile(v, q) * 1e3)
     return dict(updates=len(lat), predictions=n_out, p50_ms=ms(lat, 50), p95_ms=ms(lat, 95), p99_ms=ms(lat, 99), max_ms=ms(lat, 100),
                 prediction_only_p50_ms=float(np.percentile(pred_ms, 50)), prediction_only_p99_ms=float(np.percentile(pred_ms, 99)),
-                face_found_share=float(np.mean(found)))
+                face_found_share=float(np.mean(found)), full_frame_searches=getattr(st, 'full_searches', None))
 
 def soak(pred, clip, seconds:float)->dict:
     from avemo.stream import Streamer, stream_file
@@ -150,6 +150,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--run', default=''); ap.add_argument('--reps', type=int, default=7)
     ap.add_argument('--soak-seconds', type=float, default=3600); ap.add_argument('--files', type=int, default=1000)
     ap.add_argument('--flops-only', action='store_true', help='only add the multiply-add counts to an existing --out file')
+    ap.add_argument('--stream-only', action='store_true', help='only the streaming latency, with and without face tracking (to bench/results/stream_cpu.json)')
     ap.add_argument('--out', default=str(Path(__file__).parent/'results/inference_cpu.json')); a = ap.parse_args()
     if a.flops_only:
         res = json.loads(Path(a.out).read_text()); res['speech_10s_gmac'] = flop_counts(); res['flops_command'] = ' '.join(['python'] + sys.argv)
@@ -157,6 +158,12 @@ if __name__ == '__main__':
     from avemo.synth import write_clip
     torch.set_num_threads(1); pred, models = predictor(a.run)
     clip = write_clip(Path(tempfile.mkdtemp())/'clip.mp4', 6, faces=1, seed=1, fps=25)
+    if a.stream_only:                          # side by side in one process: full-frame search at every searched frame vs tracking
+        out = a.out if a.out != ap.get_default('out') else str(Path(__file__).parent/'results/stream_cpu.json')
+        res = dict(command=' '.join(['python'] + sys.argv), machine=machine(), threads=1, models=models, clip='synth.write_clip(6 s, 1 face, seed 1, 25 fps), 240x180')
+        res['stream_40ms_hop'] = {'full-frame search every searched frame (track=False)': stream_bench(pred, clip, track=False),
+                                  'defaults (track=True, redetect 4 s)': stream_bench(pred, clip)}
+        print(json.dumps(res['stream_40ms_hop'], indent=1)); Path(out).write_text(json.dumps(res, indent=1)); print('written', out); sys.exit()
     res = dict(command=' '.join(['python'] + sys.argv), machine=machine(), threads=1, models=models)
     res['speech_10s_gmac'] = flop_counts()
     t = time.time(); res['speech_10s_clip'] = speech_bench(a.reps); print(json.dumps(res['speech_10s_clip'], indent=1), time.time() - t, flush=True)
