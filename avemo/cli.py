@@ -112,11 +112,11 @@ def pipeline(profile:str='demo', # profile name (demo, thesis) or a YAML file of
 
 def predict(run:str, # a run directory, a model folder (model.json + model.safetensors), or an exported ONNX folder (`avemo export`)
             files:list, # audio files (wav, flac, sph, mp3, ogg) or videos (mp4, avi, mkv, webm, mov)
-            model:str='', # the run's named model: speech, visual, fusion or mfcc_baseline; empty: fusion if the run has it, else speech
+            model:str='', # the run's named model: speech, visual, fusion, mfcc_baseline or a RAVDESS classifier ravdess_<model>; empty: fusion if the run has it, else speech
             out:str='', # folder for windows, summary, per-file VA PNGs and skipped.csv; a .csv/.json file: the summary only; empty: print it
             format:str='csv', # csv or json (the folder's tables)
-            window:float=2.0, # window length in seconds
-            hop:float=1.0, # seconds between window starts
+            window:float=0., # window length in seconds; 0: the model's own (2 s for VAD models, the training clip length of a classifier)
+            hop:float=0., # seconds between window starts; 0: half the window
             face:int=0, # the face track to follow: 0 = the largest, 1 = the next, …
             face_fps:float=5., # video frames per second searched for faces
             gender:str='', # F or M: which branch of the speaker-aware face model the target is; empty: both, averaged
@@ -124,7 +124,7 @@ def predict(run:str, # a run directory, a model folder (model.json + model.safet
             annotate:bool=False, # also write <file>_annotated.mp4 with the face box and a live VA dot
             workers:int=1, # processes (each loads the models once)
            ):
-    "Valence, arousal and dominance in [-1, 1] per window of each audio or video file, with a per-file summary and a VA-trajectory PNG."
+    "Valence, arousal and dominance in [-1, 1] (or a RAVDESS classifier's class probabilities) per window of each audio or video file, with a per-file summary and a PNG."
     from avemo.data import SkipLog
     from avemo.predict import predict_paths
     from avemo.data import check_writable
@@ -136,12 +136,12 @@ def predict(run:str, # a run directory, a model folder (model.json + model.safet
                              gender=gender, face_norm=face_norm, annotate=annotate, workers=workers, log=log, progress=len(files) > 1)
     except (KeyError, FileNotFoundError, ValueError) as e: raise SystemExit(f'avemo predict: {e.args[0] if isinstance(e, KeyError) else e}')
     for r in log.rows: print(f"skipped {r['path']}: {r['reason']}", file=sys.stderr)
-    cols = [c for c in ['file', 'windows_predicted', 'valence', 'arousal', 'dominance', 'share_audio_visual', 'share_audio', 'share_visual', 'category'] if c in S]
+    cols = [c for c in ['file', 'windows_predicted', 'valence', 'arousal', 'dominance', 'share_audio_visual', 'share_audio', 'share_visual', 'category', 'label', 'confidence'] if c in S]
     if table is not None:
         from avemo.core import atomic_write
         atomic_write(table, lambda p: S.to_csv(p, index=False) if table.suffix.lower() == '.csv' else Path(p).write_text(S.to_json(orient='records', indent=1)))
         print(f'{len(S)} files (valence, arousal, dominance in [-1, 1]: mean over windows) written to {table}')
-    elif o is not None: print(f'{len(S)} files, {len(W)} windows written to {o}/ (windows.{format}, summary.{format}, *_va.png)')
+    elif o is not None: print(f'{len(S)} files, {len(W)} windows written to {o}/ (windows.{format}, summary.{format}, {"*_classes.png" if "label" in S else "*_va.png"})')
     if len(S): print(S[cols].to_string(index=False, float_format=lambda v: f'{v:+.3f}'))
     if not len(S): raise SystemExit('avemo predict: no file could be read (see the reasons above)')
 

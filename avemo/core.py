@@ -108,6 +108,7 @@ RUN_LAYOUT = """\
 | `export/<model>/` | `avemo export` | ONNX graphs of a named model and `onnx.json` (recipe, round-trip check, int8 sizes); `avemo predict` and `stream` read it without torch |
 | `tables/<model>_predictions.csv`, `_val_predictions.csv`, `_folds.csv` | every LOSO stage | test and validation predictions, per-fold CCC |
 | `tables/ravdess/` | ravdess | `folds.csv` (every actor's fold), `items.csv` (every recording, its files and fold), per-fold scores and test logits per model, `fusion.csv` and `semi.csv` (fusion methods, semi-supervised curve) |
+| `models/ravdess_<model>/final/` | ravdess | the named categorical inference model `ravdess_<model>` for `avemo predict`: that model as trained in fold `ravdess_inference_fold` (its held-out actors and their scores are in `model.json`) |
 | `models/ravdess_<model>/fold<k>/features.safetensors` | ravdess | a fusion source's frozen clip features for every recording under fold k's model (`vector`/`sequence`, `logits`) |
 | `models/fusion_<method>/fold<k>/`, `models/semi_<share>_<arm>/fold<k>/` | evaluation, ravdess | a fusion head's or semi-supervised arm's training run (RAVDESS: `ravdess_fusion_…`) |
 | `tables/fusion_methods.md`, `tables/semi_supervised.csv` | evaluation | IEMOCAP fusion methods 1-5, merged and HGR, the HGR ablation and the semi-supervised curve |

@@ -52,7 +52,7 @@ class MFCCRegressor(nn.Module):
 def mfcc_baseline(**kwargs)->MFCCRegressor: return MFCCRegressor(**kwargs)
 
 # %% ../nbs/02d_inference.ipynb #61e0b77d
-BUILDER_MODULES = ('avemo.inference', 'avemo.speech', 'avemo.visual', 'avemo.fusion')   # fixed here, never read from a file
+BUILDER_MODULES = ('avemo.inference', 'avemo.speech', 'avemo.visual', 'avemo.fusion', 'avemo.ravdess')   # fixed here, never read from a file
 
 def builders()->dict: # key -> builder
     "The registered model builders (`avemo.core.model_builder`): the only functions a `model.json` can make avemo call."
@@ -70,16 +70,17 @@ def save_for_inference(model:nn.Module, out_dir, # where model.safetensors and m
                        builder:str, # a registered builder's key (`builders()`)
                        kwargs:dict|None=None, # its keyword arguments
                        name:str='', # the name `avemo predict --model` knows it by (speech, visual, fusion, mfcc_baseline)
-                       kind:str='speech', # what it reads: speech (audio), visual (face crops) or fusion (the other two's outputs)
+                       kind:str='speech', # speech (audio), visual (face crops), fusion (the other two's outputs) or classifier (categorical: audio and/or face crops)
                        inputs:dict|None=None, # what it reads (sample_rate, face_crop, window, …)
-                       **meta, # extra recipe entries (trained_on, data, prototypes, …)
+                       **meta, # extra recipe entries (trained_on, data, prototypes, …); a classifier's `outputs`, `meaning` … replace the VAD ones
                       )->Path:
     "Write the model's weights and recipe (what it is, was trained on, reads and writes) atomically."
     if builder not in builders(): raise ValueError(f'builder {builder!r} is not a registered model builder: {sorted(builders())}')
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     atomic_write(out/'model.safetensors', lambda p: save_weights(model, p))
     rec = dict(name=name or out.parent.name, kind=kind, builder=builder, kwargs=kwargs or {}, sr=16000,
-               inputs=inputs or dict(sample_rate=16000), outputs=list(VAD), range=[-1, 1], meaning=VAD_MEANING, scale=SCALE, **meta)
+               inputs=inputs or dict(sample_rate=16000), outputs=list(VAD), range=[-1, 1], meaning=VAD_MEANING, scale=SCALE)
+    rec.update(meta)
     atomic_write(out/'model.json', lambda p: Path(p).write_text(json.dumps(rec, indent=1, default=str)))
     return out
 

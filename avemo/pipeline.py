@@ -13,7 +13,7 @@ from .core import RunDir, atomic_write, as_list, write_json, read_json
 # %% auto #0
 __all__ = ['STAGES', 'CPU_ISAS', 'RUN_PACKAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
            'run_stage', 'merge_metrics', 'stage_keys', 'stage_env', 'threads_per_stage', 'ablation_jobs', 'seed_jobs',
-           'seed_report', 'run_environment', 'run_pipeline', 'stop_children', 'sigterm_as_interrupt']
+           'seed_report', 'run_environment', 'cpu_model', 'run_pipeline', 'stop_children', 'sigterm_as_interrupt']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 from .core import PROFILE_DIR, load_profile   # profiles are read by the pipeline and by `learner.thesis_config`
@@ -234,9 +234,19 @@ def run_environment(jobs:int=1, threads:int=0, cpu_isa:str='')->dict:
     git = lambda *a: subprocess.run(['git', '-C', str(repo), *a], capture_output=True, text=True).stdout.strip()
     cores = os.cpu_count() or 1
     return dict(commit=git('rev-parse', 'HEAD') or 'unknown', uncommitted_changes=bool(git('status', '--porcelain', '--untracked-files=no')),
-                python=platform.python_version(), platform=platform.platform(), cpu_cores=cores, jobs=jobs,
+                python=platform.python_version(), platform=platform.platform(), cpu_model=cpu_model(), cpu_cores=cores, jobs=jobs,
                 threads_per_stage=int(os.environ.get('OMP_NUM_THREADS') or threads or max(1, cores // jobs)),
                 cpu_capability=_capability(cpu_isa), cpu_isa=cpu_isa or 'the CPU\'s own', packages={d: ver(d) for d in RUN_PACKAGES})
+
+def cpu_model()->str:
+    """The processor's model name (Linux: `/proc/cpuinfo`). Two CPU models give other bits even with `threads` and `cpu_isa` pinned
+    (an AMD EPYC and an Intel Xeon, both held to AVX2: `bench/determinism.py`), so a run's numbers belong to its CPU model."""
+    import platform
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or 'unknown'
 
 def _capability(cpu_isa:str)->str:
     "The vector instructions PyTorch's kernels use in the stages: the pinned ones, or what PyTorch detects here."

@@ -14,8 +14,8 @@ from .data import BadInputError, SkipLog
 # %% auto #0
 __all__ = ['AUDIO_EXT', 'VIDEO_EXT', 'ROW_COLUMNS', 'nearest_category', 'box_iou', 'FaceTrack', 'face_tracks', 'frame_energy_db',
            'voiced_threshold', 'windows', 'AVPredictor', 'load_predictor', 'read_faces', 'read_audio_track',
-           'read_levels', 'WindowAudio', 'predict_file', 'va_figure', 'annotate_video', 'predict_paths',
-           'stand_in_models']
+           'read_levels', 'WindowAudio', 'predict_file', 'va_figure', 'ClassPredictor', 'classify_file', 'class_figure',
+           'annotate_video', 'predict_paths', 'stand_in_models', 'stand_in_classifiers']
 
 # %% ../nbs/16_predict.ipynb #42de087b
 def nearest_category(vad, # a (3,) VAD point, or (N, 3) points
@@ -107,6 +107,7 @@ class AVPredictor:
             self.face_model, frec = load_for_inference(resolve_model(run_dir, rec['visual']))
             self.recipe = {**rec, 'inputs': {**srec.get('inputs', {}), **frec.get('inputs', {})},
                            'prototypes': rec.get('prototypes') or srec.get('prototypes') or frec.get('prototypes')}
+        elif self.kind == 'classifier': raise ValueError(f"{self.name} is a categorical classifier: `avemo predict` reads it (`load_predictor`, `ClassPredictor`); stream and export take the VAD models (speech, visual, fusion)")
         else: raise ValueError(f"{self.dir/'model.json'}: unknown model kind {self.kind!r}")
         self.sr = int(self.recipe.get('inputs', {}).get('sample_rate', rec.get('sr', 16000)))
         self.face_size = int(self.recipe.get('inputs', {}).get('face_crop', 112))
@@ -149,10 +150,12 @@ class AVPredictor:
 # %% ../nbs/16_predict.ipynb #deac91e5
 def load_predictor(run, # a run directory, a model folder, or an exported ONNX folder (`avemo export`)
                    model:str='', gender:str='', face_norm:str='track'):
-    "An `AVPredictor` (PyTorch), or an `export.OnnxPredictor` when `run` is an exported ONNX folder (no torch needed)."
+    "An `AVPredictor` (PyTorch), a `ClassPredictor` for a categorical model, or an `export.OnnxPredictor` for an exported ONNX folder (no torch needed)."
     if (Path(run)/'onnx.json').exists():
         from avemo.export import OnnxPredictor
         return OnnxPredictor(run, model, gender, face_norm)
+    from avemo.inference import resolve_model, read_recipe
+    if read_recipe(resolve_model(run, model)).get('kind') == 'classifier': return ClassPredictor(run, model)
     return AVPredictor(run, model, gender, face_norm)
 
 # %% ../nbs/16_predict.ipynb #094afe1a
@@ -223,17 +226,23 @@ class WindowAudio:
 # %% ../nbs/16_predict.ipynb #3727503e
 ROW_COLUMNS = ['file', 'start', 'end', *VAD, 'face_found', 'voiced', 'modality']
 
-def predict_file(pred:AVPredictor, path, # an audio or video file
-                 window:float=2.0, hop:float=1.0, # seconds
-                 face:int=0, # the face track to follow: 0 = the largest, 1 = the next, …
-                 face_fps:float=5., # frames per second searched for faces
-                 min_voiced:float=0.2, # share of voiced 20 ms frames below which a window gives no speech prediction
-                )->tuple[pd.DataFrame, dict, dict]: # windows, summary, what the annotation needs (tracks)
-    "Predict valence, arousal and dominance per window of one file, with the modality each row used."
+def _check_file(path)->tuple[Path, str]:
     path = Path(path)
     if not path.is_file(): raise BadInputError(path, 'file not found')
     ext = path.suffix.lower()
     if ext not in AUDIO_EXT | VIDEO_EXT: raise BadInputError(path, f'unsupported file type {ext!r} (audio: {sorted(AUDIO_EXT)}; video: {sorted(VIDEO_EXT)})')
+    return path, ext
+
+def predict_file(pred:AVPredictor, path, # an audio or video file
+                 window:float=0., # seconds; 0: the model's own (2 s for VAD models, a classifier's training clip length)
+                 hop:float=0., # seconds between window starts; 0: half the window
+                 face:int=0, # the face track to follow: 0 = the largest, 1 = the next, …
+                 face_fps:float=5., # frames per second searched for faces
+                 min_voiced:float=0.2, # share of voiced 20 ms frames below which a window gives no speech prediction
+                )->tuple[pd.DataFrame, dict, dict]: # windows, summary, what the annotation needs (tracks)
+    "Predict valence, arousal and dominance (or a classifier's classes: `classify_file`) per window of one file, with the modality each row used."
+    if getattr(pred, 'kind', '') == 'classifier': return classify_file(pred, path, window, hop, face, face_fps, min_voiced)
+    path, ext = _check_file(path); window = window or 2.0; hop = hop or window / 2
     db, n_audio, why_no_audio = read_levels(path, pred.sr) if pred.uses_audio or ext in AUDIO_EXT else (None, 0, 'not read (face model)')
     frames, dur, tracks, target = [], 0., [], None
     if ext in VIDEO_EXT and pred.uses_face:
@@ -296,9 +305,89 @@ def va_figure(df:pd.DataFrame, # one file's windows
     if out is not None: fig.savefig(out, dpi=100)
     return fig
 
+# %% ../nbs/16_predict.ipynb #726ff449
+class ClassPredictor:
+    "A run's categorical model (`ravdess_<model>`): class probabilities for a window of audio and the target person's face crops."
+    kind, face_norm = 'classifier', 'none'
+    def __init__(self, run, # a run directory or a model folder
+                 model:str, # the run's named classifier (ravdess_<model>)
+                ):
+        from avemo.inference import resolve_model, load_for_inference
+        self.dir = resolve_model(run, model); self.model, rec = load_for_inference(self.dir)
+        if rec.get('kind') != 'classifier': raise ValueError(f"{self.dir/'model.json'}: {rec.get('name')!r} is not a classifier (kind {rec.get('kind')!r})")
+        self.name, self.recipe, inp = rec.get('name', model), rec, rec.get('inputs', {})
+        self.sr, self.window = int(inp.get('sample_rate', 16000)), float(inp.get('seconds', 3.0))
+        self.frames, self.image, self.face_size = int(inp.get('frames', 16)), int(inp.get('image', 0)), int(inp.get('face_crop', 112))
+        self.classes, self.modality = list(rec['outputs']), rec.get('modality', 'audio-visual')
+    uses_audio = property(lambda self: self.modality in ('audio', 'audio-visual'))
+    uses_face = property(lambda self: self.modality in ('video', 'audio-visual'))
+    def embed_faces(self, crops:np.ndarray)->np.ndarray: return np.asarray(crops)   # the model reads the crops' pixels
+    def classify(self, wave:np.ndarray|None, # float32 samples at `sr` of the window (None for a video model)
+                 crops:np.ndarray|None, # (n, S, S, 3) uint8 BGR crops of the window, in time order (None for an audio model)
+                )->np.ndarray: # (classes,) probabilities
+        import torch
+        from avemo.ravdess import clip_batch
+        b = clip_batch(wave, crops, self.window, self.frames, self.image, self.sr)
+        with torch.no_grad(): return torch.softmax(self.model(b)['pred'].float(), -1)[0].numpy()
+
+def classify_file(pred:ClassPredictor, path, # an audio or video file
+                  window:float=0., # seconds; 0: the clip length the model was trained on
+                  hop:float=0., # seconds between window starts; 0: half the window
+                  face:int=0, face_fps:float=5., min_voiced:float=0.2,
+                 )->tuple[pd.DataFrame, dict, dict]: # windows, summary, tracks
+    "Class probabilities per window of one file (`ClassPredictor`), the top class per window and for the file."
+    path, ext = _check_file(path); window = window or pred.window; hop = hop or window / 2
+    if pred.uses_face and ext not in VIDEO_EXT: raise BadInputError(path, f'{pred.name} reads faces ({pred.modality}): give a video, not {ext}')
+    db, n_audio, why = read_levels(path, pred.sr) if pred.uses_audio else (None, 0, 'not read (video model)')
+    if pred.uses_audio and db is None: raise BadInputError(path, f'{pred.name} reads the audio ({pred.modality}): {why}')
+    tracks, target, dur = [], None, 0.
+    if pred.uses_face:
+        frames, dur, _ = read_faces(path, pred.embed_faces, pred.face_size, face_fps); tracks = face_tracks(frames)
+        if not tracks: raise BadInputError(path, f'{pred.name} reads faces ({pred.modality}): no face found')
+        if face >= len(tracks): raise BadInputError(path, f'face track {face} asked for, but the file has {len(tracks)} (0 = the largest)')
+        target = tracks[face]; T = np.asarray(target.times)
+    dur = max(dur, n_audio / pred.sr)
+    if db is not None: th, clip = voiced_threshold(db), WindowAudio(path, pred.sr)
+    probs = [f'prob_{c}' for c in pred.classes]; rows = []
+    for s, e in windows(dur, window, hop):
+        wav = crops = None; voiced = np.nan; found = False; ok = True
+        if db is not None:
+            seg = db[int(s * 50):max(int(s * 50) + 1, int(e * 50))]; voiced = float((seg > th).mean()) if len(seg) else 0.; wav = clip(s, e)
+            ok = voiced >= min_voiced and len(wav) >= int(0.25 * pred.sr)
+        if target is not None:
+            k = np.flatnonzero((T >= s) & (T <= e)); found = bool(len(k)); ok = ok and found
+            if found: crops = np.stack([target.items[i] for i in k])
+        p = pred.classify(wav, crops) if ok else np.full(len(pred.classes), np.nan)
+        rows.append(dict(file=str(path), start=round(s, 3), end=round(e, 3), label=pred.classes[int(np.argmax(p))] if ok else None,
+                         confidence=float(np.max(p)) if ok else np.nan, **dict(zip(probs, map(float, p))), face_found=found, voiced=voiced,
+                         modality=pred.modality if ok else 'none'))
+    df = pd.DataFrame(rows, columns=['file', 'start', 'end', 'label', 'confidence', *probs, 'face_found', 'voiced', 'modality'])
+    ok = df.dropna(subset=probs); mean = ok[probs].mean() if len(ok) else pd.Series(np.nan, probs)
+    summary = dict(file=str(path), model=pred.name, duration=round(dur, 3), windows=len(df), windows_predicted=len(ok),
+                   label=pred.classes[int(np.argmax(mean.to_numpy()))] if len(ok) else None, confidence=float(mean.max()) if len(ok) else np.nan,
+                   **{c: float(v) for c, v in mean.items()}, audio=db is not None, audio_note=why, face_tracks=len(tracks),
+                   face_track=face if target is not None else -1, share_none=float((df.modality == 'none').mean()))
+    return df, summary, dict(tracks=tracks, target=target)
+
+def class_figure(df:pd.DataFrame, # one file's windows from `classify_file`
+                 classes:list, title:str='', out=None):
+    "Each class's probability over the file's windows (stacked), beside the mean over windows; saved to `out` if given."
+    import matplotlib.pyplot as plt
+    probs = [f'prob_{c}' for c in classes]; ok = df.dropna(subset=probs); mid = ((ok.start + ok.end) / 2).to_numpy()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw=dict(width_ratios=[2, 1]))
+    if len(ok):                                                  # one stacked bar per window, at its centre
+        P, width = ok[probs].to_numpy(), (np.diff(mid).min() if len(mid) > 1 else float(ok.end.iloc[0] - ok.start.iloc[0])) * 0.9
+        for j, c in enumerate(classes): a.bar(mid, P[:, j], width, bottom=P[:, :j].sum(1), label=c, color=plt.cm.tab10(j))
+    a.set(ylim=(0, 1), xlabel='time (s), window centre', ylabel='probability', title='per window'); a.legend(loc='upper left', fontsize=7, ncol=4)
+    m = ok[probs].mean().to_numpy() if len(ok) else np.zeros(len(classes))
+    b.barh(classes, m, color=plt.cm.tab10(np.arange(len(classes)))); b.set(xlim=(0, 1), title='mean over windows'); b.invert_yaxis()
+    fig.suptitle(title); fig.tight_layout()
+    if out is not None: fig.savefig(out, dpi=100)
+    return fig
+
 # %% ../nbs/16_predict.ipynb #fdb2a0d3
 def annotate_video(path, df:pd.DataFrame, target, out, face_fps:float=5.):
-    "A copy of the video with the target face's box and a live VA dot (the current window's prediction) in the corner."
+    "A copy of the video with the target face's box and a live VA dot (the current window's prediction) in the corner; a classifier's windows: the top class and its probability."
     import cv2
     cap = cv2.VideoCapture(str(path)); fps = cap.get(cv2.CAP_PROP_FPS) or 25.
     ok, frame = cap.read()
@@ -306,7 +395,8 @@ def annotate_video(path, df:pd.DataFrame, target, out, face_fps:float=5.):
     H, W = frame.shape[:2]; tmp = Path(out).with_suffix('.part.mp4')
     wr = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, (W, H))
     T = np.asarray(target.times) if target is not None else np.zeros(0)
-    ok_rows = df.dropna(subset=list(VAD)); mids = ((ok_rows.start + ok_rows.end) / 2).to_numpy(); i = 0; R = max(20, min(H, W) // 6)
+    lab = 'label' in df.columns; ok_rows = df.dropna(subset=['confidence'] if lab else list(VAD))
+    mids = ((ok_rows.start + ok_rows.end) / 2).to_numpy(); i = 0; R = max(20, min(H, W) // 6)
     try:
         while ok:
             t = i / fps; i += 1
@@ -314,6 +404,11 @@ def annotate_video(path, df:pd.DataFrame, target, out, face_fps:float=5.):
                 k = int(np.argmin(np.abs(T - t)))
                 if abs(T[k] - t) <= 1.5 / face_fps: x, y, w, h = target.boxes[k]; cv2.rectangle(frame, (x, y), (x + w, y + h), (0, 255, 0), 2)
             cx, cy = W - R - 8, R + 8
+            if lab:
+                if len(mids):
+                    r = ok_rows.iloc[int(np.argmin(np.abs(mids - t)))]
+                    cv2.putText(frame, f'{r.label} {r.confidence:.2f}', (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2)
+                wr.write(frame); ok, frame = cap.read(); continue
             cv2.rectangle(frame, (cx - R, cy - R), (cx + R, cy + R), (255, 255, 255), 1)
             cv2.line(frame, (cx - R, cy), (cx + R, cy), (200, 200, 200), 1); cv2.line(frame, (cx, cy - R), (cx, cy + R), (200, 200, 200), 1)
             if len(mids):
@@ -338,8 +433,9 @@ def _one(path, kw:dict, out_dir, annotate:bool, figures:bool):
             stem = Path(out_dir)/_slug_file(path)
             if figures:
                 import matplotlib.pyplot as plt
-                fig = va_figure(df, f'{Path(path).name}: {pred.name}'); atomic_write(f'{stem}_va.png', lambda p: fig.savefig(p, dpi=100, format='png')); plt.close(fig)
-                summ['figure'] = f'{stem.name}_va.png'
+                cls = getattr(pred, 'kind', '') == 'classifier'; png = f"{stem}_{'classes' if cls else 'va'}.png"
+                fig = class_figure(df, pred.classes, f'{Path(path).name}: {pred.name}') if cls else va_figure(df, f'{Path(path).name}: {pred.name}')
+                atomic_write(png, lambda p: fig.savefig(p, dpi=100, format='png')); plt.close(fig); summ['figure'] = Path(png).name
             if annotate and Path(path).suffix.lower() in VIDEO_EXT and pred.uses_face:
                 annotate_video(path, df, tr['target'], f'{stem}_annotated.mp4', kw.get('face_fps', 5.)); summ['annotated'] = f'{stem.name}_annotated.mp4'
         return df, summ, None
@@ -352,12 +448,13 @@ def _slug_file(path)->str:
 def predict_paths(run, # a run directory (or a model folder)
                   files:list, # audio and video files
                   out=None, # folder for windows, summary, figures and skipped.csv; None: nothing written
-                  model:str='', # a named inference model (speech, visual, fusion, mfcc_baseline); empty: fusion, else speech
+                  model:str='', # a named inference model (speech, visual, fusion, mfcc_baseline, ravdess_<model>); empty: fusion, else speech
                   fmt:str='csv', # csv or json
-                  window:float=2.0, hop:float=1.0, face:int=0, face_fps:float=5., min_voiced:float=0.2,
+                  window:float=0., hop:float=0., # seconds; 0: the model's own window (2 s for VAD models) and half of it
+                  face:int=0, face_fps:float=5., min_voiced:float=0.2,
                   gender:str='', face_norm:str='track',
                   annotate:bool=False, # also write <file>_annotated.mp4 with the face box and a live VA dot
-                  figures:bool=True, # a VA-trajectory PNG per file
+                  figures:bool=True, # a VA-trajectory PNG per file (a classifier: class probabilities over time)
                   workers:int=1, # processes (each loads the models once)
                   log:SkipLog|None=None, # bad files are recorded here (strict if None)
                   progress:bool=True,
@@ -411,4 +508,21 @@ def stand_in_models(run, # a folder to hold models/<model>/final
                        trained_on='nothing (untrained stand-in)', prototypes=protos)
     save_for_inference(late_fusion_vad(), run/'models/fusion_late/final', 'avemo.fusion:late_fusion_vad', name='fusion', kind='fusion',
                        speech='speech', visual='visual', trained_on='nothing (w = 0.5)', prototypes=protos)
+    return run
+
+def stand_in_classifiers(run, # a folder to hold models/ravdess_<model>/final
+                         models=('wave_cnn_short', 'efficientface', 'av_frames'), # an audio, a video and an audio-visual one
+                         frames:int=4, image:int=32, seed:int=0)->Path:
+    "Untrained demo-size RAVDESS classifiers saved as the `ravdess` stage saves them (tests of the categorical path)."
+    from avemo.ravdess import ravdess_classifier, RAVDESS_MODELS
+    from avemo.data import RAVDESS_EMOTIONS
+    from avemo.inference import save_for_inference
+    import torch
+    run = Path(run); torch.manual_seed(seed)
+    for m in models:
+        kw = dict(model=m, size='demo', classes=len(RAVDESS_EMOTIONS), frames=frames, image=image)
+        save_for_inference(ravdess_classifier(**kw).eval(), run/f'models/ravdess_{m}/final', 'avemo.ravdess:ravdess_classifier', kw, name=f'ravdess_{m}',
+                           kind='classifier', modality=RAVDESS_MODELS[m]['modality'], outputs=list(RAVDESS_EMOTIONS), range=[0, 1],
+                           inputs=dict(sample_rate=16000, seconds=3.0, frames=frames, image=image, face_crop=64, face_fps=5., detector='haar'),
+                           trained_on='nothing (untrained stand-in)')
     return run

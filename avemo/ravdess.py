@@ -9,15 +9,16 @@ import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as 
 from torch import Tensor
 from .data import RAVDESS_EMOTIONS, RAVDESS_CODES
 from .crossval import Task, loso_split
+from .core import model_builder
 
 # %% auto #0
 __all__ = ['RAVDESS_PROTOCOL', 'RAVDESS_MODELS', 'FUSION_SOURCES', 'RAVDESS_LITERATURE', 'clip_id', 'ravdess_items',
            'actor_folds', 'assign_folds', 'check_split', 'check_folds', 'CrossEntropyObjective', 'class_scores',
-           'ClassTask', 'majority_baseline', 'load_clips', 'RavdessClips', 'frame_encoder', 'ResNetLSTM',
+           'ClassTask', 'majority_baseline', 'load_clips', 'RavdessClips', 'clip_batch', 'frame_encoder', 'ResNetLSTM',
            'ResNetTransformer', 'VideoNet', 'r3d', 'mvit_net', 'mvit', 'LocalFeatureExtractor',
            'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN', 'wav2vec2_encoder', 'w2v_frames',
-           'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVFrames', 'build_model', 'clip_features',
-           'confusion_figure', 'ravdess_markdown']
+           'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVFrames', 'build_model', 'ravdess_classifier',
+           'clip_features', 'confusion_figure', 'ravdess_markdown']
 
 # %% ../nbs/15_ravdess.ipynb #bbb0c3ba
 def clip_id(path)->str:
@@ -150,6 +151,22 @@ class RavdessClips(torch.utils.data.Dataset):
         w = torch.zeros(self.n); seg = torch.from_numpy(a[start:start + self.n].astype(np.float32) / 32768.); w[:len(seg)] = seg
         return dict(wave=w, lengths=torch.tensor(len(seg)), frames=f.float() / 255., text=r.statement, y=torch.tensor(int(r.label)))
 
+# %% ../nbs/15_ravdess.ipynb #af79a8a6
+def clip_batch(wave:np.ndarray|None, # float32 samples at `sr` (None: silence)
+               crops:np.ndarray|None, # (n, S, S, 3) uint8 BGR face crops in time order (None: black frames of `image` or 64 px)
+               seconds:float=3.0, frames:int=16, image:int=0, sr:int=16000)->dict:
+    "One recording as a batch of one, prepared as `load_clips` + `RavdessClips` prepare a training recording in evaluation."
+    n = int(seconds * sr); w = torch.zeros(1, n); k = 1
+    if wave is not None:
+        seg = torch.from_numpy(np.ascontiguousarray(wave[:n], dtype=np.float32)); w[0, :len(seg)] = seg; k = max(len(seg), 1)
+    if crops is None or not len(crops): f = torch.zeros(1, frames, 3, image or 64, image or 64)
+    else:
+        c = np.asarray(crops); f = torch.from_numpy(np.ascontiguousarray(c[np.linspace(0, len(c) - 1, frames).round().astype(int)][..., ::-1])).permute(0, 3, 1, 2)
+        if image and f.shape[-1] != image:
+            f = F.interpolate(f.float(), size=(image, image), mode='bilinear', align_corners=False, antialias=True).round().clamp(0, 255).byte()
+        f = f[None].float() / 255.
+    return dict(wave=w, lengths=torch.tensor([k]), frames=f, text=[''])
+
 # %% ../nbs/15_ravdess.ipynb #de02fb7e
 def _load_backbone(module:nn.Module, weights:str)->nn.Module:
     "Load local weights into a backbone (safetensors, or a torch file read with weights_only=True); missing/unexpected keys are reported."
@@ -276,6 +293,11 @@ class EfficientFace(nn.Module):
     def forward(self, batch): return dict(pred=self.fc(self.features(batch)['vector']))
 
 # %% ../nbs/15_ravdess.ipynb #e3aa9f46
+def _mel(sr:int, n_mels:int)->nn.Module:
+    "torchaudio's log-mel front end (25 ms windows, 10 ms hop), its filter bank always computed on the CPU: it cannot be on PyTorch's `meta` device, where a saved model's shapes are checked before loading (`inference.build_checked`)."
+    import torchaudio
+    with torch.device('cpu'): return torchaudio.transforms.MelSpectrogram(sr, n_fft=400, hop_length=160, n_mels=n_mels)
+
 class WaveCNN(nn.Module):
     "1-D CNN on the raw waveform over `window`-second windows (random window in training, mean logits over windows in evaluation)."
     def __init__(self, width:int=32, classes:int=8, window:float=3.0, sr:int=16000):
@@ -297,7 +319,7 @@ class MelCNN(nn.Module):
     "Log-mel spectrogram (torchaudio) → 2-D CNN → logits (seed 004)."
     def __init__(self, width:int=16, n_mels:int=64, classes:int=8, sr:int=16000):
         super().__init__(); import torchaudio
-        self.mel = torchaudio.transforms.MelSpectrogram(sr, n_fft=400, hop_length=160, n_mels=n_mels)
+        self.mel = _mel(sr, n_mels)
         layers, cin = [], 1
         for cout in (width, 2 * width, 4 * width): layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True), nn.MaxPool2d(2)]; cin = cout
         self.net, self.fc = nn.Sequential(*layers), nn.Linear(cin, classes)
@@ -379,7 +401,7 @@ class AVFrames(nn.Module):
     "Per frame: ResNet face embedding ‖ the log-mel slice of that instant → LSTM → per-frame logits; the clip's are their mean."
     def __init__(self, encoder:nn.Module, n_mels:int=64, hidden:int=128, classes:int=8, sr:int=16000):
         super().__init__(); import torchaudio
-        self.encoder, self.mel = encoder, torchaudio.transforms.MelSpectrogram(sr, n_fft=400, hop_length=160, n_mels=n_mels)
+        self.encoder, self.mel = encoder, _mel(sr, n_mels)
         self.lstm = nn.LSTM(encoder.num_features + n_mels, hidden, batch_first=True); self.fc = nn.Linear(hidden, classes)
     def frame_logits(self, batch)->Tensor: # (B, F, classes)
         v = _per_frame(self.encoder, batch['frames']); Fn = v.shape[1]
@@ -420,6 +442,13 @@ def build_model(name:str, size:str='demo', classes:int=8, frames:int=16, image:i
     if name not in RAVDESS_MODELS: raise ValueError(f'unknown RAVDESS model {name!r}; models are {list(RAVDESS_MODELS)}')
     build = RAVDESS_MODELS[name]['build']
     return build(_size(size), classes, frames, image, weights, text_weights) if name == 'mmer' else build(_size(size), classes, frames, image, weights)
+
+@model_builder('avemo.ravdess:ravdess_classifier', 'a RAVDESS 8-class model of RAVDESS_MODELS (15_ravdess)')
+def ravdess_classifier(model:str, # a name in RAVDESS_MODELS, not mmer (it reads transcripts, which a recording to predict lacks)
+                       size:str='demo', classes:int=8, frames:int=16, image:int=224)->nn.Module:
+    "Builder for the saved-model contract (`avemo.ravdess:ravdess_classifier`): the model built from config; its weights come from the model folder."
+    if model == 'mmer': raise ValueError('mmer reads transcripts, which a recording to predict does not have: it is not an inference model')
+    return build_model(model, size, classes, frames, image)
 
 # %% ../nbs/15_ravdess.ipynb #1b47089f
 FUSION_SOURCES = dict(audio=('wave_cnn_short', 'wave_cnn', 'mel_cnn', 'wav2vec2'),          # features(batch)['vector']

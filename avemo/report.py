@@ -238,9 +238,9 @@ def environment_line(env:dict|None)->str:
     p = env.get('packages', {}); dirty = ' with uncommitted changes' if env.get('uncommitted_changes') else ''
     return (f"- **Environment:** commit {env.get('commit', '?')[:10]}{dirty}; torch {p.get('torch', '?')}, numpy {p.get('numpy', '?')}, "
             f"OpenCV {p.get('opencv-python-headless', '?')}; {env.get('threads_per_stage', '?')} threads per stage on {env.get('cpu_cores', '?')} cores"
-            + (f", {env['cpu_capability']} kernels" if env.get('cpu_capability') else '') +
-            " (every library version is in `config.json`; another version, thread count or instruction set can change the numbers: "
-            "profile keys `threads` and `cpu_isa` pin the last two)")
+            + (f", {env['cpu_capability']} kernels" if env.get('cpu_capability') else '') + (f", {env['cpu_model']}" if env.get('cpu_model') else '') +
+            " (every library version is in `config.json`; another version, thread count, instruction set or CPU model can change the numbers: "
+            "profile keys `threads` and `cpu_isa` pin the second and third, on one CPU model)")
 
 def _protocol(cfg:dict)->str:
     "The run's protocol: IEMOCAP LOSO, or the registry's words for the corpus of a `--corpus` run."

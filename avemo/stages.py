@@ -836,9 +836,11 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
                   feats:dict|None=None, # fold -> `clip_features` of every item, filled in (and saved) when given: a fusion source
                   items:pd.DataFrame|None=None, # every item (in `feats` row order), with feats
                   label_fraction:float=1.0, # train and select on this share of the fold's labels (`fusion.label_mask`, as the semi-supervised heads)
-                  tag:str=''): # run-directory suffix of this model's folds
+                  tag:str='', # run-directory suffix of this model's folds
+                  save_fold:int=0, # this fold's trained model is saved as the named inference model `ravdess_<name>` (0: none)
+                  face_crop:int=0): # the processed crops' side (what `avemo predict` must cut)
     "A `cross_validate` fold function that trains one registered RAVDESS model on the fold's actors (`store`: `ravdess.load_clips`)."
-    from avemo.ravdess import RavdessClips, build_model, clip_features
+    from avemo.ravdess import RavdessClips, build_model, clip_features, RAVDESS_MODELS
     from avemo.fusion import label_mask
     ds = lambda d, train=False: RavdessClips(d, store, p['ravdess_seconds'], train)
     def run_fold(train, val, test, fold):
@@ -851,11 +853,28 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
         tr = make_tracker(p['tracker'], d, name=f'ravdess {name}{tag} fold {fold}')
         try: out = fit_dataset_fold(make, ds(train, True), ds(val), ds(test), cfg, d, None, tracker=tr, task=task)
         finally: tr.close()
+        if save_fold and int(fold) == save_fold and not tag and label_fraction == 1 and name != 'mmer': _save_ravdess(run, name, out, train, val, test, task, p, image, face_crop, fold)
         if feats is not None:
             feats[fold] = clip_features(out.model, ds(items), cfg.batch_size)
             atomic_write(d/'features.safetensors', lambda f: save_file(feats[fold], str(f)))
         return out
     return run_fold
+
+def _save_ravdess(run:RunDir, name:str, out, train, val, test, task, p:dict, image:int, face_crop:int, fold:int)->None:
+    "One fold's trained RAVDESS model as the named inference model `ravdess_<name>`, with its held-out actors' scores in the recipe."
+    from avemo.inference import save_for_inference
+    from avemo.ravdess import RAVDESS_MODELS
+    acts = lambda d: sorted(int(a) for a in d.actor.unique())
+    scores = {k: float(v) for k, v in task.score(np.asarray(out.test), test.label.to_numpy()).items()}
+    save_for_inference(out.model, run.final_dir(f'ravdess_{name}'), 'avemo.ravdess:ravdess_classifier',
+                       dict(model=name, size=p['ravdess_size'], classes=task.outputs, frames=p['ravdess_frames'], image=image),
+                       name=f'ravdess_{name}', kind='classifier', modality=RAVDESS_MODELS[name]['modality'], about=RAVDESS_MODELS[name]['about'],
+                       inputs=dict(sample_rate=16000, seconds=p['ravdess_seconds'], frames=p['ravdess_frames'], image=image, face_crop=face_crop,
+                                   face_fps=5., detector='haar'),
+                       outputs=list(task.classes), range=[0, 1], scale='class probabilities (softmax of the logits), summing to 1',
+                       meaning={c: f'probability that the recording shows {c} (RAVDESS acted emotion)' for c in task.classes},
+                       trained_on=f"RAVDESS ({p['ravdess_channel']}), fold {fold}'s training actors {acts(train)} (validation actors {acts(val)}); "
+                                  f"actors {acts(test)} held out", held_out_actors=acts(test), held_out_scores=scores, fold=int(fold))
 
 def _check_fusion(sources:list, methods, fractions)->None:
     "Clear errors for fusion settings, before anything trains."
@@ -959,6 +978,7 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
                   modality_dropout:float=0.0, # drop a whole modality per training clip with this probability (seed 003, MMER)
                   hgr_lambda:float=0.1, # weight of the HGR correlation loss (seed 002); the ablation also trains 0
                   label_fractions:list=(0.25, 1.0), # semi-supervised curve: shares of labelled training clips; empty: no curve
+                  ravdess_inference_fold:int=1, # this fold's trained models become the run's named inference models `ravdess_<model>` (`avemo predict --model`), their held-out actors' scores in the recipe; 0: none
                   tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
                   seed:int=0, # initialisation and shuffling seed
                  )->StageResult:
@@ -975,7 +995,8 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     check_folds(items, seed=seed)                                          # no actor and no recording in two splits of any fold
     save_manifest(items, run.table('ravdess/items.csv')); save_manifest(items.groupby('actor')[['gender', 'fold']].first().reset_index(), run.table('ravdess/folds.csv'))
     if dropped: save_manifest(pd.DataFrame(dropped), run.table('ravdess/dropped.csv'))
-    image = ravdess_image or int(np.load(run.processed('ravdess')/items.faces_npy.iloc[0], mmap_mode='r').shape[1])
+    crop = int(np.load(run.processed('ravdess')/items.faces_npy.iloc[0], mmap_mode='r').shape[1]); image = ravdess_image or crop
+    if ravdess_inference_fold and ravdess_inference_fold not in set(items.fold): raise ValueError(f'ravdess_inference_fold {ravdess_inference_fold} is not a fold (folds: {sorted(set(items.fold))}; 0: none)')
     data = run.data_source('tiny demo corpus (stage test)'); task = ClassTask()
     print(f'RAVDESS ({ravdess_channel}): {len(clips)} files -> {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
           f'({len(dropped)} dropped); face crops {image} px; data: {data}; {process_info()}')
@@ -984,7 +1005,8 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     results = [cross_validate(items, majority_baseline, 'ravdess/majority_baseline', seed=seed, task=task)]
     feats = {n: {} for n in fsrc}
     for name in names:
-        results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves, feats.get(name), items), f'ravdess/{name}', seed=seed, task=task))
+        results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves, feats.get(name), items,
+                                                           save_fold=ravdess_inference_fold, face_crop=crop), f'ravdess/{name}', seed=seed, task=task))
     fused, lam0, semi, extra = _ravdess_fusion(run, items, store, feats, cfg, task, p, image, curves) if fsrc else ([], [], {}, [])
     res = StageResult('ravdess', notes=[f'{len(dropped)} recording(s) dropped (no audio or no face crops): see ravdess/dropped.csv in the tables'] if dropped else [])
     header = (f'Data: {data}. Channel: {ravdess_channel}. {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '

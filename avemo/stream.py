@@ -236,7 +236,9 @@ def run_stream(run, # a run directory (or model folder)
                out=None, # JSON-lines file; None: yield only
                gender:str='', face_norm:str='track'):
     "Yield every prediction of a source (and write them as JSON lines to `out` when given)."
-    st = Streamer(load_predictor(run, model, gender, face_norm), mode, window, hop)
+    pred = load_predictor(run, model, gender, face_norm)
+    if getattr(pred, 'kind', '') == 'classifier': raise ValueError(f'{pred.name} is a categorical classifier: `avemo predict` reads it; a stream takes the VAD models (speech, visual, fusion)')
+    st = Streamer(pred, mode, window, hop)
     if source == '-': gen = stream_stdin(st, pcm)
     elif str(source).startswith('camera:'): gen = stream_camera(st, int(str(source).split(':', 1)[1] or 0), max_seconds)
     else: gen = stream_file(st, source, realtime, loop, max_seconds=max_seconds)
