@@ -207,13 +207,14 @@ def _cascade():
 def face_boxes(img:np.ndarray, # BGR image
                min_size:float=0.15, # smallest face, as a fraction of the shorter image side
                min_side:int=160, # smaller images are upscaled first (the cascade's 24 px window needs room)
+               scale_factor:float=1.05, # the image pyramid's step (OpenCV's scaleFactor; a stream may take 1.1: half the scales)
               )->np.ndarray: # (n, 4) x, y, w, h in `img` pixels, most confident first
     "Haar-cascade face detections, most confident (highest cascade level weight) first."
     g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     up = max(1., min_side / min(g.shape))
     if up > 1: g = cv2.resize(g, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
     m = max(24, int(min(g.shape) * min_size))
-    b, _, w = _cascade().detectMultiScale3(g, scaleFactor=1.05, minNeighbors=3, minSize=(m, m), outputRejectLevels=True)
+    b, _, w = _cascade().detectMultiScale3(g, scaleFactor=scale_factor, minNeighbors=3, minSize=(m, m), outputRejectLevels=True)
     b = (np.asarray(b, dtype=float).reshape(-1, 4) / up).round().astype(int)
     return b[np.argsort(-np.asarray(w).reshape(-1), kind='stable')]
 

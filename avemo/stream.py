@@ -74,16 +74,19 @@ class Streamer:
                  window:float=2.0, hop:float=0.5, # seconds
                  face_rate:float=5., # frames per second searched for the face (training used keyframes at about 5 per second); sets the face ring's size
                  detect_width:int=320, # frames are scaled to this width for the full-frame face search
+                 detect_scale:float=1.1, # the full-frame search's pyramid step (`preprocess.face_boxes`; training used 1.05: twice the scales)
                  track:bool=True, # between full-frame searches, look for the tracked face only near its last box, at its scale (`track_face`)
                  redetect:float=4.0, # seconds between full-frame searches while a face is tracked (a new, larger face is picked up then)
                  min_voiced:float=0.2, # share of voiced 20 ms frames below which a window gives no speech prediction
                  min_audio:float=0.25, # seconds of audio needed before the first speech prediction
+                 speech_reuse:float=0.1, # seconds: an update that already searched a face reuses a speech reading this recent instead of also running the speech encoder (0: never)
                 ):
         if mode not in ('queue', 'frame'): raise ValueError(f"mode must be 'queue' or 'frame', not {mode!r}")
         if window <= 0 or hop <= 0: raise ValueError('window and hop must be positive')
         self.p, self.mode, self.window, self.hop, self.min_voiced, self.min_audio = predictor, mode, window, hop, min_voiced, min_audio
         self.sr, self.detect_width, self.face_rate, self._last_face = predictor.sr, detect_width, face_rate, -1e9
         self.track, self.redetect, self._last_full, self._face_cache, self.full_searches = track, redetect, -1e9, (None, None), 0
+        self.detect_scale, self.speech_reuse, self._speech, self._searched = detect_scale, speech_reuse, None, False   # _speech: (window end, reading)
         self.audio = Ring(int(round(window * self.sr)))
         self.db = Ring(int(round(window * 50)) + 1)                 # 20 ms levels of the window, for the voiced share
         self.level = Ring(int(30 * 50))                             # the last 30 s of levels: the voiced threshold follows the room
@@ -110,7 +113,7 @@ class Streamer:
         "Detect and embed the target face of a frame; frame mode returns this frame's prediction, queue mode any due ones."
         self.t_video = max(self.t_video, t)
         if self.p.uses_face and t - self._last_face >= 1 / self.face_rate - 1e-6:
-            self._last_face = t; crop = self._target_crop(frame, t)
+            self._last_face = t; self._searched = True; crop = self._target_crop(frame, t)
             if crop is not None:
                 e = self.p.embed_faces(crop[None])[0]; self.faces.push(e); self.face_t.push(t); self.stats.update(e)
         if self.mode == 'frame': return [self.predict(t)]
@@ -124,7 +127,7 @@ class Streamer:
         self._last_full = t; self.full_searches += 1                 # no face tracked, lost, or time for a full search
         H, W = frame.shape[:2]; s = min(1., self.detect_width / W)
         small = cv2.resize(frame, (int(W * s), int(H * s)), interpolation=cv2.INTER_AREA) if s < 1 else frame
-        boxes = [tuple(int(round(v / s)) for v in b) for b in face_boxes(small, min_side=0)]
+        boxes = [tuple(int(round(v / s)) for v in b) for b in face_boxes(small, min_side=0, scale_factor=self.detect_scale)]
         if not boxes: return None
         if self.box is not None:
             o = [box_iou(self.box, b) for b in boxes]
@@ -141,7 +144,11 @@ class Streamer:
         if self.p.uses_audio and len(self.audio):
             n = min(len(self.audio), int(round((min(t, self.t_audio) - s) * self.sr)))
             lv = self.db.last(max(1, n // int(self.sr * 0.02))); voiced = float((lv > voiced_threshold(self.level.last())).mean()) if len(lv) else 0.
-            if n >= self.min_audio * self.sr and voiced >= self.min_voiced: sp = self.p.speech(self.audio.last(n))
+            end = min(t, self.t_audio)
+            if n >= self.min_audio * self.sr and voiced >= self.min_voiced:
+                if self._searched and self._speech is not None and end - self._speech[0] <= self.speech_reuse + 1e-9: sp = self._speech[1]
+                else: sp = self.p.speech(self.audio.last(n)); self._speech = (end, sp)
+        self._searched = False
         found = False
         if self.p.uses_face and len(self.faces):
             ft = self.face_t.last(); keep = (ft >= s) & (ft <= t + 1e-9); found = bool(keep.any())
@@ -153,7 +160,8 @@ class Streamer:
                     v = self.p.face(self.p.normalise(self.faces.last()[keep], stats)); self._face_cache = (key, v)
         y, mod = self.p.fuse(sp, v)
         return dict(time=round(t, 3), start=round(s, 3), end=round(t, 3), **{d: (float(y[i]) if y is not None else None) for i, d in enumerate(VAD)},
-                    face_found=found, voiced=None if np.isnan(voiced) else round(voiced, 3), modality=mod, latency_ms=round(1e3 * (time.perf_counter() - t0), 3))
+                    face_found=found, voiced=None if np.isnan(voiced) else round(voiced, 3), modality=mod,
+                    speech_end=round(self._speech[0], 3) if sp is not None else None, latency_ms=round(1e3 * (time.perf_counter() - t0), 3))
 
 # %% ../nbs/16a_stream.ipynb #41aecc07
 def stream_file(streamer:Streamer, path, # an audio or video file

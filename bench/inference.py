@@ -161,8 +161,9 @@ if __name__ == '__main__':
     if a.stream_only:                          # side by side in one process: full-frame search at every searched frame vs tracking
         out = a.out if a.out != ap.get_default('out') else str(Path(__file__).parent/'results/stream_cpu.json')
         res = dict(command=' '.join(['python'] + sys.argv), machine=machine(), threads=1, models=models, clip='synth.write_clip(6 s, 1 face, seed 1, 25 fps), 240x180')
-        res['stream_40ms_hop'] = {'full-frame search every searched frame (track=False)': stream_bench(pred, clip, track=False),
-                                  'defaults (track=True, redetect 4 s)': stream_bench(pred, clip)}
+        res['stream_40ms_hop'] = {'full-frame search (scale step 1.05) at every searched frame, speech every update: the earlier behaviour (with the cached face reading and batched head)': stream_bench(pred, clip, track=False, detect_scale=1.05, speech_reuse=0.),
+                                  'tracking only (full search at 1.05, speech every update)': stream_bench(pred, clip, detect_scale=1.05, speech_reuse=0.),
+                                  'defaults (tracking, full search at 1.1 every 4 s or when lost, speech reused up to 0.1 s in face updates)': stream_bench(pred, clip)}
         print(json.dumps(res['stream_40ms_hop'], indent=1)); Path(out).write_text(json.dumps(res, indent=1)); print('written', out); sys.exit()
     res = dict(command=' '.join(['python'] + sys.argv), machine=machine(), threads=1, models=models)
     res['speech_10s_gmac'] = flop_counts()
