@@ -150,6 +150,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--run', default=''); ap.add_argument('--reps', type=int, default=7)
     ap.add_argument('--soak-seconds', type=float, default=3600); ap.add_argument('--files', type=int, default=1000)
     ap.add_argument('--flops-only', action='store_true', help='only add the multiply-add counts to an existing --out file')
+    ap.add_argument('--soak-only', action='store_true', help='only the soak (to bench/results/soak_cpu.json)')
     ap.add_argument('--stream-only', action='store_true', help='only the streaming latency, with and without face tracking (to bench/results/stream_cpu.json)')
     ap.add_argument('--out', default=str(Path(__file__).parent/'results/inference_cpu.json')); a = ap.parse_args()
     if a.flops_only:
@@ -158,6 +159,10 @@ if __name__ == '__main__':
     from avemo.synth import write_clip
     torch.set_num_threads(1); pred, models = predictor(a.run)
     clip = write_clip(Path(tempfile.mkdtemp())/'clip.mp4', 6, faces=1, seed=1, fps=25)
+    if a.soak_only:
+        out = a.out if a.out != ap.get_default('out') else str(Path(__file__).parent/'results/soak_cpu.json')
+        res = dict(command=' '.join(['python'] + sys.argv), machine=machine(), threads=1, models=models, soak=soak(pred, clip, a.soak_seconds))
+        print(json.dumps(res['soak'], indent=1)); Path(out).write_text(json.dumps(res, indent=1)); print('written', out); sys.exit()
     if a.stream_only:                          # side by side in one process: full-frame search at every searched frame vs tracking
         out = a.out if a.out != ap.get_default('out') else str(Path(__file__).parent/'results/stream_cpu.json')
         res = dict(command=' '.join(['python'] + sys.argv), machine=machine(), threads=1, models=models, clip='synth.write_clip(6 s, 1 face, seed 1, 25 fps), 240x180')
