@@ -121,6 +121,7 @@ def predict(run:str, # a run directory, a model folder (model.json + model.safet
             face_fps:float=5., # video frames per second searched for faces
             gender:str='', # F or M: which branch of the speaker-aware face model the target is; empty: both, averaged
             face_norm:str='track', # track: z-score a person's face crops over their track (as in training); training: the training statistics
+            detector:str='', # face detector: haar or dlib (pip install dlib-bin); empty: the one the model's training crops came from
             annotate:bool=False, # also write <file>_annotated.mp4 with the face box and a live VA dot
             workers:int=1, # processes (each loads the models once)
            ):
@@ -133,7 +134,7 @@ def predict(run:str, # a run directory, a model folder (model.json + model.safet
     if o is not None: check_writable(o.parent if table is not None else o)   # before any prediction is computed
     try:
         W, S = predict_paths(run, files, None if (o is None or table is not None) else o, model, format, window, hop, face, face_fps,
-                             gender=gender, face_norm=face_norm, annotate=annotate, workers=workers, log=log, progress=len(files) > 1)
+                             gender=gender, face_norm=face_norm, detector=detector, annotate=annotate, workers=workers, log=log, progress=len(files) > 1)
     except (KeyError, FileNotFoundError, ValueError) as e: raise SystemExit(f'avemo predict: {e.args[0] if isinstance(e, KeyError) else e}')
     for r in log.rows: print(f"skipped {r['path']}: {r['reason']}", file=sys.stderr)
     cols = [c for c in ['file', 'windows_predicted', 'valence', 'arousal', 'dominance', 'share_audio_visual', 'share_audio', 'share_visual', 'category', 'label', 'confidence'] if c in S]

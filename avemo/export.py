@@ -130,7 +130,8 @@ class OnnxPredictor:
         fs = rec.get('face_stats') or {}
         self.mean, self.std = np.asarray(fs.get('mean', [0.]), np.float32), np.asarray(fs.get('std', [1.]), np.float32)
         self.img_size, self.face_dim = int(fs.get('img_size', 0)), int(fs.get('dim', 1))
-        self.outputs = list(rec.get('outputs', VAD))
+        from avemo.predict import model_detector
+        self.outputs, self.detector = list(rec.get('outputs', VAD)), model_detector(rec)
     uses_audio = property(lambda self: 'speech' in self.sess)
     uses_face = property(lambda self: 'visual_encoder' in self.sess)
     def speech(self, wave:np.ndarray)->np.ndarray:

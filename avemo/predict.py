@@ -13,9 +13,10 @@ from .data import BadInputError, SkipLog
 
 # %% auto #0
 __all__ = ['AUDIO_EXT', 'VIDEO_EXT', 'ROW_COLUMNS', 'nearest_category', 'box_iou', 'FaceTrack', 'face_tracks', 'frame_energy_db',
-           'voiced_threshold', 'windows', 'AVPredictor', 'load_predictor', 'read_faces', 'read_audio_track',
-           'read_levels', 'WindowAudio', 'predict_file', 'va_figure', 'ClassPredictor', 'classify_file', 'class_figure',
-           'annotate_video', 'predict_paths', 'stand_in_models', 'stand_in_classifiers']
+           'voiced_threshold', 'windows', 'model_detector', 'AVPredictor', 'load_predictor', 'read_faces',
+           'read_audio_track', 'read_levels', 'WindowAudio', 'predict_file', 'va_figure', 'ClassPredictor',
+           'classify_file', 'class_figure', 'annotate_video', 'predict_paths', 'stand_in_models',
+           'stand_in_classifiers']
 
 # %% ../nbs/16_predict.ipynb #42de087b
 def nearest_category(vad, # a (3,) VAD point, or (N, 3) points
@@ -86,6 +87,12 @@ def windows(duration:float, # seconds
     return [(float(s), float(s + window)) for s in starts]
 
 # %% ../nbs/16_predict.ipynb #e4b58a11
+def model_detector(rec:dict)->str:
+    "The face detector a model's training crops came from (its recipe's `inputs.detector`; recipes written before the option: haar)."
+    from avemo.preprocess import FACE_DETECTORS
+    d = str(rec.get('inputs', {}).get('detector', 'haar'))
+    return d if d in FACE_DETECTORS else 'haar'
+
 class AVPredictor:
     "A run's speech, face and fusion models for one named inference model, applied to windows of audio and face crops."
     def __init__(self, run, # a run directory (or a model folder)
@@ -111,6 +118,7 @@ class AVPredictor:
         else: raise ValueError(f"{self.dir/'model.json'}: unknown model kind {self.kind!r}")
         self.sr = int(self.recipe.get('inputs', {}).get('sample_rate', rec.get('sr', 16000)))
         self.face_size = int(self.recipe.get('inputs', {}).get('face_crop', 112))
+        self.detector = model_detector(self.recipe)
         self.outputs = list(rec.get('outputs', VAD))
     @property
     def uses_audio(self)->bool: return self.speech_model is not None
@@ -166,6 +174,7 @@ def read_faces(path, # a video file
                embed, # (N, S, S, 3) uint8 BGR crops -> (N, dim) embeddings (the face model's)
                face_size:int=112, # crop side, as in training
                face_fps:float=5., # frames per second that are searched for faces
+               detector:str='haar', # `preprocess.face_boxes`'s detector (haar or dlib): the one the model's training crops came from
               )->tuple[list, float, tuple]: # per sampled frame (time, boxes, embeddings); duration in s; frame (H, W)
     "One sequential OpenCV pass: faces detected and cropped as in training (`preprocess.face_boxes`, `crop_square`), then embedded."
     import cv2
@@ -180,7 +189,7 @@ def read_faces(path, # a video file
             if not ok: break
             t = i / fps; i += 1; hw = frame.shape[:2]
             if t - last < 1 / face_fps - 1e-6: continue
-            last = t; boxes = face_boxes(frame)
+            last = t; boxes = face_boxes(frame, detector=detector)
             emb = embed(np.stack([crop_square(frame, b, face_size) for b in boxes])) if len(boxes) else np.zeros((0, 0), np.float32)
             out.append((t, [tuple(int(v) for v in b) for b in boxes], list(emb)))
     finally: cap.release()
@@ -239,14 +248,15 @@ def predict_file(pred:AVPredictor, path, # an audio or video file
                  face:int=0, # the face track to follow: 0 = the largest, 1 = the next, …
                  face_fps:float=5., # frames per second searched for faces
                  min_voiced:float=0.2, # share of voiced 20 ms frames below which a window gives no speech prediction
+                 detector:str='', # face detector (haar, dlib); empty: the one the model's training crops came from
                 )->tuple[pd.DataFrame, dict, dict]: # windows, summary, what the annotation needs (tracks)
     "Predict valence, arousal and dominance (or a classifier's classes: `classify_file`) per window of one file, with the modality each row used."
-    if getattr(pred, 'kind', '') == 'classifier': return classify_file(pred, path, window, hop, face, face_fps, min_voiced)
+    if getattr(pred, 'kind', '') == 'classifier': return classify_file(pred, path, window, hop, face, face_fps, min_voiced, detector)
     path, ext = _check_file(path); window = window or 2.0; hop = hop or window / 2
     db, n_audio, why_no_audio = read_levels(path, pred.sr) if pred.uses_audio or ext in AUDIO_EXT else (None, 0, 'not read (face model)')
     frames, dur, tracks, target = [], 0., [], None
     if ext in VIDEO_EXT and pred.uses_face:
-        try: frames, dur, _ = read_faces(path, pred.embed_faces, pred.face_size, face_fps)
+        try: frames, dur, _ = read_faces(path, pred.embed_faces, pred.face_size, face_fps, detector or getattr(pred, 'detector', 'haar'))
         except BadInputError:
             if db is None: raise
         tracks = face_tracks(frames)
@@ -318,7 +328,7 @@ class ClassPredictor:
         self.name, self.recipe, inp = rec.get('name', model), rec, rec.get('inputs', {})
         self.sr, self.window = int(inp.get('sample_rate', 16000)), float(inp.get('seconds', 3.0))
         self.frames, self.image, self.face_size = int(inp.get('frames', 16)), int(inp.get('image', 0)), int(inp.get('face_crop', 112))
-        self.classes, self.modality = list(rec['outputs']), rec.get('modality', 'audio-visual')
+        self.classes, self.modality, self.detector = list(rec['outputs']), rec.get('modality', 'audio-visual'), model_detector(rec)
     uses_audio = property(lambda self: self.modality in ('audio', 'audio-visual'))
     uses_face = property(lambda self: self.modality in ('video', 'audio-visual'))
     def embed_faces(self, crops:np.ndarray)->np.ndarray: return np.asarray(crops)   # the model reads the crops' pixels
@@ -334,6 +344,7 @@ def classify_file(pred:ClassPredictor, path, # an audio or video file
                   window:float=0., # seconds; 0: the clip length the model was trained on
                   hop:float=0., # seconds between window starts; 0: half the window
                   face:int=0, face_fps:float=5., min_voiced:float=0.2,
+                  detector:str='', # face detector (haar, dlib); empty: the one the model's training crops came from
                  )->tuple[pd.DataFrame, dict, dict]: # windows, summary, tracks
     "Class probabilities per window of one file (`ClassPredictor`), the top class per window and for the file."
     path, ext = _check_file(path); window = window or pred.window; hop = hop or window / 2
@@ -342,7 +353,7 @@ def classify_file(pred:ClassPredictor, path, # an audio or video file
     if pred.uses_audio and db is None: raise BadInputError(path, f'{pred.name} reads the audio ({pred.modality}): {why}')
     tracks, target, dur = [], None, 0.
     if pred.uses_face:
-        frames, dur, _ = read_faces(path, pred.embed_faces, pred.face_size, face_fps); tracks = face_tracks(frames)
+        frames, dur, _ = read_faces(path, pred.embed_faces, pred.face_size, face_fps, detector or pred.detector); tracks = face_tracks(frames)
         if not tracks: raise BadInputError(path, f'{pred.name} reads faces ({pred.modality}): no face found')
         if face >= len(tracks): raise BadInputError(path, f'face track {face} asked for, but the file has {len(tracks)} (0 = the largest)')
         target = tracks[face]; T = np.asarray(target.times)
@@ -453,6 +464,7 @@ def predict_paths(run, # a run directory (or a model folder)
                   window:float=0., hop:float=0., # seconds; 0: the model's own window (2 s for VAD models) and half of it
                   face:int=0, face_fps:float=5., min_voiced:float=0.2,
                   gender:str='', face_norm:str='track',
+                  detector:str='', # face detector (haar, dlib); empty: the one the model's training crops came from
                   annotate:bool=False, # also write <file>_annotated.mp4 with the face box and a live VA dot
                   figures:bool=True, # a VA-trajectory PNG per file (a classifier: class probabilities over time)
                   workers:int=1, # processes (each loads the models once)
@@ -464,7 +476,11 @@ def predict_paths(run, # a run directory (or a model folder)
     if fmt not in ('csv', 'json'): raise ValueError(f"fmt must be 'csv' or 'json', not {fmt!r}")
     out = Path(out) if out is not None else None
     if out is not None: out.mkdir(parents=True, exist_ok=True)
-    kw = dict(window=window, hop=hop, face=face, face_fps=face_fps, min_voiced=min_voiced)
+    if detector:                                           # an unknown name, or dlib not installed: one error before any file is read
+        from avemo.preprocess import _detector_cfg
+        try: _detector_cfg(detector)
+        except ImportError as e: raise ValueError(str(e)) from None
+    kw = dict(window=window, hop=hop, face=face, face_fps=face_fps, min_voiced=min_voiced, detector=detector)
     args = (str(run), model, gender, face_norm)
     if workers > 1 and len(files) > 1:
         import concurrent.futures as cf, multiprocessing as mp

@@ -14,10 +14,10 @@ from .data import (BadInputError, SkipLog, atomic_write, save_manifest, load_man
                         importable, check_writable)
 
 # %% auto #0
-__all__ = ['SAMPLE_RATE', 'PREPROCESSORS', 'resample', 'load_audio', 'to_int16', 'save_npy', 'audio_chunks', 'read_video_frames',
-           'keyframes', 'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash', 'input_key', 'run_jobs',
-           'preprocess_iemocap', 'preprocess_tedlium', 'load_segment', 'preprocess_facesynthetics',
-           'preprocess_ravdess', 'preprocess_utterances', 'preprocess']
+__all__ = ['SAMPLE_RATE', 'FACE_DETECTORS', 'PREPROCESSORS', 'resample', 'load_audio', 'to_int16', 'save_npy', 'audio_chunks',
+           'read_video_frames', 'keyframes', 'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash',
+           'input_key', 'run_jobs', 'preprocess_iemocap', 'preprocess_tedlium', 'load_segment',
+           'preprocess_facesynthetics', 'preprocess_ravdess', 'preprocess_utterances', 'preprocess']
 
 # %% ../nbs/01_preprocess.ipynb #558b5fbe
 SAMPLE_RATE = 16000
@@ -204,17 +204,32 @@ def _cascade():
         _CASCADE['face'] = c
     return _CASCADE['face']
 
+FACE_DETECTORS = ('haar', 'dlib')
+
+def _dlib():
+    if 'dlib' not in _CASCADE:
+        try: import dlib
+        except ImportError: raise ImportError("detector 'dlib' needs dlib: pip install dlib-bin (a wheel with dlib's HOG face detector inside; nothing is downloaded at run time)") from None
+        _CASCADE['dlib'] = dlib.get_frontal_face_detector()
+    return _CASCADE['dlib']
+
 def face_boxes(img:np.ndarray, # BGR image
                min_size:float=0.15, # smallest face, as a fraction of the shorter image side
                min_side:int=160, # smaller images are upscaled first (the cascade's 24 px window needs room)
                scale_factor:float=1.05, # the image pyramid's step (OpenCV's scaleFactor; a stream may take 1.1: half the scales)
+               detector:str='haar', # haar: OpenCV's Haar cascade (the default; what training used); dlib: dlib's HOG detector (`pip install dlib-bin`)
               )->np.ndarray: # (n, 4) x, y, w, h in `img` pixels, most confident first
-    "Haar-cascade face detections, most confident (highest cascade level weight) first."
+    "Face detections, most confident first (Haar: highest cascade level weight; dlib: highest SVM score)."
+    if detector not in FACE_DETECTORS: raise ValueError(f'detector must be one of {FACE_DETECTORS}, not {detector!r}')
     g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     up = max(1., min_side / min(g.shape))
     if up > 1: g = cv2.resize(g, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
     m = max(24, int(min(g.shape) * min_size))
-    b, _, w = _cascade().detectMultiScale3(g, scaleFactor=scale_factor, minNeighbors=3, minSize=(m, m), outputRejectLevels=True)
+    if detector == 'dlib':                                   # its 80 px window: no extra upsampling; the same smallest face as Haar
+        rects, w, _ = _dlib().run(g, 0, 0.0)
+        b = np.array([(r.left(), r.top(), r.width(), r.height()) for r in rects], float).reshape(-1, 4)
+        keep = np.minimum(b[:, 2], b[:, 3]) >= m; b, w = b[keep], np.asarray(w, float)[keep]
+    else: b, _, w = _cascade().detectMultiScale3(g, scaleFactor=scale_factor, minNeighbors=3, minSize=(m, m), outputRejectLevels=True)
     b = (np.asarray(b, dtype=float).reshape(-1, 4) / up).round().astype(int)
     return b[np.argsort(-np.asarray(w).reshape(-1), kind='stable')]
 
@@ -234,11 +249,12 @@ def face_crops(frames:list[np.ndarray], # BGR frames of one person (or one half 
                size:int=112, # crop side in pixels
                source:str='', # file name, for the strict error
                strict:bool=False, # raise when no frame has a face
+               detector:str='haar', # `face_boxes`'s detector: haar or dlib
               )->tuple[np.ndarray, list[dict]]: # (n, size, size, 3) uint8 crops and one info dict per crop
     "Face crops with the documented fallback (previous box, else centre square), each flagged."
     crops, info, prev = [], [], None
     for f in frames:
-        b = face_boxes(f)
+        b = face_boxes(f, detector=detector)
         if len(b): box, found, fb = b[0], True, ''
         elif prev is not None: box, found, fb = prev, False, 'previous'
         else:
@@ -358,7 +374,7 @@ def _utterance_faces(u, fr, sides, out, cfg, skipped)->list[dict]:
         W = fr[0][1].shape[1] // 2
         halves = [f[:, :W] if side == 'left' else f[:, W:2 * W] for _, f in fr]
         idx = keyframes(halves, cfg['min_frames'], cfg['max_frames'])
-        c, info = face_crops([halves[i] for i in idx], cfg['face_size'])
+        c, info = face_crops([halves[i] for i in idx], cfg['face_size'], detector=cfg.get('detector', 'haar'))
         if not any(i['face_found'] for i in info):
             skipped.append(dict(path=u['video_path'], line=None, action='fallback',
                                 reason=f"no face detected for {u['utt_id']} ({side} half); fallback crops used"))
@@ -376,10 +392,11 @@ def preprocess_iemocap(manifest:pd.DataFrame, # from `iemocap_manifest`
                        out, # output folder
                        workers:int=1, sr:int=SAMPLE_RATE, face_size:int=112, sample_fps:float=5.,
                        min_frames:int=4, max_frames:int=12, left:str='marker',
+                       detector:str='haar', # face detector (`face_boxes`): haar or dlib
                       )->tuple[pd.DataFrame, pd.DataFrame]: # utterances and frames manifests
     "16 kHz int16 utterance audio plus keyframe face crops of both speakers, for every dialog."
     out = Path(out); cfg = dict(corpus='iemocap', sr=sr, face_size=face_size, sample_fps=sample_fps, min_frames=min_frames,
-                                max_frames=max_frames, left=left)
+                                max_frames=max_frames, left=left, **_detector_cfg(detector))
     jobs = {d: (_iemocap_job, (d, g.to_dict('records'), str(out), cfg)) for d, g in manifest.groupby('dialog', sort=True)}
     done = out/'done'
     rows, skipped = run_jobs(jobs, out, cfg, workers, 'IEMOCAP dialogs')
@@ -456,6 +473,12 @@ def preprocess_facesynthetics(manifest:pd.DataFrame, out, workers:int=1,
     return _finish(out, 'images.csv', rows, skipped, cfg)[0]
 
 # %% ../nbs/01_preprocess.ipynb #a3c1eb0e
+def _detector_cfg(detector:str)->dict:
+    "The detector as a job-config entry: absent for the default (Haar), so configurations written before the option keep their resume keys."
+    if detector not in FACE_DETECTORS: raise ValueError(f'detector must be one of {FACE_DETECTORS}, not {detector!r}')
+    if detector == 'dlib': _dlib()                      # a missing package fails here, before any job
+    return {} if detector == 'haar' else dict(detector=detector)
+
 def _ravdess_job(item:dict, out:str, cfg:dict)->dict:
     name, row, skipped = Path(item['path']).stem, dict(item, audio_npy='', faces_npy='', n_faces=0, n_faces_found=0), []
     if item['modality'] != 'video-only':
@@ -465,16 +488,19 @@ def _ravdess_job(item:dict, out:str, cfg:dict)->dict:
         cap = cv2.VideoCapture(item['path']); n = cap.get(cv2.CAP_PROP_FRAME_COUNT) / (cap.get(cv2.CAP_PROP_FPS) or 25); cap.release()
         fr = read_video_frames(item['path'], [(0., max(n, 0.01))], cfg['sample_fps'])[0]
         frames = [f for _, f in fr]
-        c, info = face_crops([frames[i] for i in keyframes(frames, cfg['min_frames'], cfg['max_frames'])], cfg['face_size'])
+        c, info = face_crops([frames[i] for i in keyframes(frames, cfg['min_frames'], cfg['max_frames'])], cfg['face_size'], detector=cfg.get('detector', 'haar'))
         save_npy(Path(out)/'faces'/f'{name}.npy', c)
         row.update(faces_npy=f'faces/{name}.npy', n_faces=len(c), n_faces_found=sum(i['face_found'] for i in info))
         if not row['n_faces_found']: skipped.append(dict(path=item['path'], line=None, reason='no face detected; fallback crops used', action='fallback'))
     return dict(rows=[row], skipped=skipped)
 
 def preprocess_ravdess(manifest:pd.DataFrame, out, workers:int=1, sr:int=SAMPLE_RATE, face_size:int=112,
-                       sample_fps:float=5., min_frames:int=4, max_frames:int=12)->pd.DataFrame:
+                       sample_fps:float=5., min_frames:int=4, max_frames:int=12,
+                       detector:str='haar', # face detector (`face_boxes`): haar or dlib
+                      )->pd.DataFrame:
     "16 kHz audio and keyframe face crops for every RAVDESS clip."
-    out = Path(out); cfg = dict(corpus='ravdess', sr=sr, face_size=face_size, sample_fps=sample_fps, min_frames=min_frames, max_frames=max_frames)
+    out = Path(out); cfg = dict(corpus='ravdess', sr=sr, face_size=face_size, sample_fps=sample_fps, min_frames=min_frames, max_frames=max_frames,
+                                **_detector_cfg(detector))
     jobs = {Path(r['path']).stem + Path(r['path']).suffix.replace('.', '_'): (_ravdess_job, (r, str(out), cfg)) for r in manifest.to_dict('records')}
     rows, skipped = run_jobs(jobs, out, cfg, workers, 'RAVDESS clips')
     return _finish(out, 'clips.csv', rows, skipped, cfg)[0]

@@ -120,6 +120,7 @@ def prepare_stage(run, # the run directory (RunDir or path)
                   workers:int=2, # preprocessing processes
                   face_size:int=64, # IEMOCAP/RAVDESS face-crop side (pixels)
                   image_size:int=64, # FaceSynthetics image side (pixels)
+                  face_detector:str='haar', # IEMOCAP/RAVDESS face detector: haar (OpenCV) or dlib (HOG, `pip install dlib-bin`; bench/face_detectors.py compares them)
                   corpora:list=('iemocap', 'tedlium', 'facesynthetics', 'ravdess'), # which corpora to prepare (any of `avemo corpora`)
                  )->StageResult:
     "Find the real corpora or write the demo corpus, build the manifests and preprocess every corpus into `run.processed(corpus)`."
@@ -128,7 +129,8 @@ def prepare_stage(run, # the run directory (RunDir or path)
     roots = _roots(data_root, dict(iemocap=iemocap_root, tedlium=tedlium_root, facesynthetics=facesynthetics_root, ravdess=ravdess_root),
                    run, seed, scale, workers, names)
     source = 'demo corpus (avemo.synth, seed %d, scale %g)' % (seed, scale) if not data_root else f'real corpora under {data_root}'
-    opts = dict(iemocap=dict(face_size=face_size), tedlium={}, facesynthetics=dict(image_size=image_size), ravdess=dict(face_size=face_size))
+    det = {} if face_detector == 'haar' else dict(detector=face_detector)      # the default adds nothing: earlier runs keep their keys
+    opts = dict(iemocap=dict(face_size=face_size, **det), tedlium={}, facesynthetics=dict(image_size=image_size), ravdess=dict(face_size=face_size, **det))
     prepared, notes = {}, [f'Data: {source}.']
     for corpus in names:
         root = roots.get(corpus)
@@ -512,7 +514,7 @@ def _visual_final(run:RunDir, encoder, frames, utts, vcfg, p:dict, data):
     pre = read_json(run.processed('iemocap')/'preprocess.json', {})
     save_for_inference(model, run.final_dir(name), 'avemo.visual:face_vad', dict(norm=p['vft_norm'], head=head, **asdict(vcfg)), name='visual', kind='visual',
                        inputs=dict(face_crop=int(pre.get('face_size', 112)), crop_margin=0.15, colour='BGR uint8', face_fps=float(pre.get('sample_fps', 5.)),
-                                   detector='OpenCV Haar cascade (preprocess.face_boxes)', norm=p['vft_norm']),
+                                   detector=pre.get('detector', 'haar'), norm=p['vft_norm']),
                        data=data, prototypes=category_prototypes(utts),
                        trained_on='IEMOCAP layout, all sessions (validation: held-out dialogs); encoder: MCL on FaceSynthetics, then the landmark stage')
 
@@ -870,7 +872,7 @@ def _save_ravdess(run:RunDir, name:str, out, train, val, test, task, p:dict, ima
                        dict(model=name, size=p['ravdess_size'], classes=task.outputs, frames=p['ravdess_frames'], image=image),
                        name=f'ravdess_{name}', kind='classifier', modality=RAVDESS_MODELS[name]['modality'], about=RAVDESS_MODELS[name]['about'],
                        inputs=dict(sample_rate=16000, seconds=p['ravdess_seconds'], frames=p['ravdess_frames'], image=image, face_crop=face_crop,
-                                   face_fps=5., detector='haar'),
+                                   face_fps=5., detector=read_json(run.processed('ravdess')/'preprocess.json', {}).get('detector', 'haar')),
                        outputs=list(task.classes), range=[0, 1], scale='class probabilities (softmax of the logits), summing to 1',
                        meaning={c: f'probability that the recording shows {c} (RAVDESS acted emotion)' for c in task.classes},
                        trained_on=f"RAVDESS ({p['ravdess_channel']}), fold {fold}'s training actors {acts(train)} (validation actors {acts(val)}); "
