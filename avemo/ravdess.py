@@ -17,8 +17,8 @@ __all__ = ['RAVDESS_PROTOCOL', 'RAVDESS_MODELS', 'FUSION_SOURCES', 'RAVDESS_LITE
            'ClassTask', 'majority_baseline', 'load_clips', 'RavdessClips', 'clip_batch', 'frame_encoder', 'ResNetLSTM',
            'ResNetTransformer', 'VideoNet', 'r3d', 'mvit_net', 'mvit', 'LocalFeatureExtractor',
            'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN', 'wav2vec2_encoder', 'w2v_frames',
-           'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVFrames', 'build_model', 'ravdess_classifier',
-           'clip_features', 'confusion_figure', 'ravdess_markdown']
+           'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVHGR', 'AVFrames', 'build_model',
+           'ravdess_classifier', 'clip_features', 'confusion_figure', 'ravdess_markdown']
 
 # %% ../nbs/15_ravdess.ipynb #bbb0c3ba
 def clip_id(path)->str:
@@ -397,6 +397,20 @@ class AVMerged(nn.Module):
     def forward(self, batch):
         return dict(pred=self.fc(torch.cat([self.video(batch['frames'].transpose(1, 2)), self.audio.embed(batch['wave'])], 1)))
 
+class AVHGR(nn.Module):
+    "Seed 002 end to end: 1-D CNN audio network and EfficientFace visual network → `fusion.HGRFusion` (pred, f_a, f_v and, with labels, h(y))."
+    def __init__(self, size:str='demo', classes:int=8, dim:int=64, weights:str=''):
+        super().__init__()
+        from avemo.fusion import HGRFusion
+        self.audio = WaveCNN(16 if size == 'demo' else 64, classes, 0.5); self.audio.fc = nn.Identity()
+        self.video = EfficientFace(size, classes, weights); self.video.fc = nn.Identity()
+        self.head = HGRFusion(self.audio.num_features, self.video.num_features, classes, dim, classes=classes)
+    def forward(self, batch):
+        v = self.video.features(batch)['vector'][:, None]                        # (B, 1, D): the temporally pooled clip vector
+        b = dict(audio=self.audio.embed(batch['wave']), video=v, video_mask=torch.ones(v.shape[:2], dtype=torch.bool, device=v.device))
+        if 'y' in batch: b['y'] = batch['y']
+        return self.head(b)
+
 class AVFrames(nn.Module):
     "Per frame: ResNet face embedding ‖ the log-mel slice of that instant → LSTM → per-frame logits; the clip's are their mean."
     def __init__(self, encoder:nn.Module, n_mels:int=64, hidden:int=128, classes:int=8, sr:int=16000):
@@ -432,6 +446,10 @@ RAVDESS_MODELS = {
     'av_merged': dict(modality='audio-visual', about='MViTv2 + 1-D CNN latents merged (seed 004)', build=lambda s, c, f, i, w: AVMerged(s, c, f, i, w)),
     'av_frames': dict(modality='audio-visual', about='per frame: ResNet + spectrogram slice + LSTM (seed 004)',
                       build=lambda s, c, f, i, w: AVFrames(frame_encoder(s, w), 64, 128 if s == 'real' else 32, c)),
+    'av_hgr': dict(modality='audio-visual', about='1-D CNN + EfficientFace + fusion, trained end to end with λ·Soft-HGR (seed 002)', hgr=True,
+                   build=lambda s, c, f, i, w: AVHGR(s, c, 64 if s == 'demo' else 256, w)),
+    'av_hgr_lambda0': dict(modality='audio-visual', about='av_hgr with λ = 0 (the end-to-end HGR ablation)', hgr=True, lam0=True,
+                           build=lambda s, c, f, i, w: AVHGR(s, c, 64 if s == 'demo' else 256, w)),
 }
 
 def build_model(name:str, size:str='demo', classes:int=8, frames:int=16, image:int=224,

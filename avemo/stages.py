@@ -853,7 +853,11 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
         w = p['ravdess_weights'] or {}
         make = lambda: build_model(name, p['ravdess_size'], task.outputs, p['ravdess_frames'], image, w.get(name, ''), w.get('mmer_text', '') if name == 'mmer' else '')
         tr = make_tracker(p['tracker'], d, name=f'ravdess {name}{tag} fold {fold}')
-        try: out = fit_dataset_fold(make, ds(train, True), ds(val), ds(test), cfg, d, None, tracker=tr, task=task)
+        spec = RAVDESS_MODELS[name]; t = task
+        if spec.get('hgr'):                      # seed 002 end to end: task loss + λ·Soft-HGR (λ = 0 for the ablation twin)
+            from avemo.fusion import HGRTask
+            t = HGRTask(task, 0. if spec.get('lam0') else p['hgr_lambda'])
+        try: out = fit_dataset_fold(make, ds(train, True), ds(val), ds(test), cfg, d, None, tracker=tr, task=t)
         finally: tr.close()
         if save_fold and int(fold) == save_fold and not tag and label_fraction == 1 and name != 'mmer': _save_ravdess(run, name, out, train, val, test, task, p, image, face_crop, fold)
         if feats is not None:
@@ -1023,6 +1027,10 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
         u = m[f'ravdess/{n}/uar']
         res.notes.append(f"{n} ({RAVDESS_MODELS[n]['modality']}): UAR {u:.3f} ± {m[f'ravdess/{n}/uar_std']:.3f}: "
                          + ('beats' if u > max(chance, major) else 'does NOT beat') + f' chance ({chance:.3f}) and the majority class ({major:.3f})')
+    if {'av_hgr', 'av_hgr_lambda0'} <= set(names):                      # the end-to-end HGR ablation, per test fold
+        by = {r.name.split('/', 1)[1]: r.folds.set_index('fold').uar for r in results}; dlt = by['av_hgr'] - by['av_hgr_lambda0']
+        res.notes.append(f"HGR end to end (seed 002): av_hgr (λ = {hgr_lambda:g}) - av_hgr_lambda0 (λ = 0) UAR {dlt.mean():+.3f}, better in {int((dlt > 0).sum())} "
+                         f"of {len(dlt)} folds (per fold: {', '.join(f'{v:+.3f}' for v in dlt)})")
     _close(confusion_figure({r.name.split('/', 1)[1]: r.predictions for r in results[1:]}, out=run.figure('ravdess_confusion')))
     _close(plot_curves({k: v for k, v in curves.items() if k.endswith('fold 1')}, keys=('train_loss', 'val_uar'), out=run.figure('ravdess_curves'),
                        title='RAVDESS (fold 1): training loss and validation UAR'))
