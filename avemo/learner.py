@@ -19,7 +19,7 @@ from .tracking import Tracker, JsonlTracker
 # %% auto #0
 __all__ = ['THESIS_STAGES', 'TrainConfig', 'thesis_config', 'make_optimizer', 'lr_factor', 'make_scheduler', 'freeze',
            'save_weights', 'read_tensors', 'read_state', 'load_weights', 'save_checkpoint', 'checkpoint_target',
-           'load_checkpoint', 'FitResult', 'process_info', 'fit']
+           'load_checkpoint', 'FitResult', 'process_info', 'deterministic_algorithms', 'fit']
 
 # %% ../nbs/02b_learner.ipynb #554cadac
 @dataclass
@@ -235,6 +235,14 @@ def _validate(model, loss_fn, loader, acc, collect_fn, metrics_fn)->dict:
 # %% ../nbs/02b_learner.ipynb #d1e93aae
 def _better(v, best, mode): return best is None or (v < best if mode == 'min' else v > best)
 
+def deterministic_algorithms()->bool:
+    """With `AVEMO_DETERMINISTIC=1` in the environment (the pipeline sets it for profile key `deterministic: true`): PyTorch's
+    deterministic algorithms (`torch.use_deterministic_algorithms`, warning where an operation has none) and no cuDNN autotuning.
+    On a CPU the demo already repeats bit for bit without it; on GPUs it is what makes a run repeat (at some speed). Returns whether it is on."""
+    on = os.environ.get('AVEMO_DETERMINISTIC', '') not in ('', '0')
+    if on: torch.use_deterministic_algorithms(True, warn_only=True); torch.backends.cudnn.benchmark = False
+    return on
+
 def fit(model:nn.Module, # the stage's model wrapper: out = model(batch)
         loss_fn:Callable, # loss_fn(out, batch) -> scalar tensor
         train_ds, # map-style training dataset
@@ -251,6 +259,7 @@ def fit(model:nn.Module, # the stage's model wrapper: out = model(batch)
        )->FitResult:
     "Train with accelerate; checkpoint every epoch; select the best epoch on `val_ds`; return with the best weights loaded."
     run_dir = Path(run_dir); acc = _accelerator(cfg); tracker = tracker or JsonlTracker(run_dir)
+    deterministic_algorithms()
     if acc.is_main_process: atomic_write(run_dir/'config.json', lambda p: Path(p).write_text(json.dumps(asdict(cfg), indent=1)))
     gen = torch.Generator()
     opt = optimizer_fn([p for p in model.parameters() if p.requires_grad], cfg); sched = scheduler_fn(opt, cfg)

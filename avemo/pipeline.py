@@ -115,22 +115,27 @@ def stage_env(jobs:int, # stages running side by side
               threads:int=0, # intra-op threads per stage (profile key `threads`); 0: cores // jobs
               cpu_isa:str='', # vector instructions every math library is held to (profile key `cpu_isa`): avx2, avx512; empty: the CPU's best
               environ:dict|None=None, # the environment to start from (default os.environ): a variable the user set is kept
+              deterministic:bool=False, # PyTorch's deterministic algorithms in every training run (profile key `deterministic`; `learner.deterministic_algorithms`)
              )->dict: # the variables to set for the stage kernels
     """The stage kernels' thread count and instruction set. Both change the bits of a training run (`bench/determinism.py`: one vs two
     threads, or AVX2 vs AVX-512 kernels, move the weights of 20 SimSiam + ViT steps by up to 1.4e-2), so a run is bit-for-bit
-    repeatable on another machine only with the same `threads` and `cpu_isa` (and the same library versions)."""
+    repeatable on another machine only with the same `threads` and `cpu_isa`, the same library versions, and the same CPU model
+    (an AMD EPYC and an Intel Xeon, both held to AVX2, still differ). On GPUs, `deterministic` also sets cuBLAS's workspace."""
     environ, env = os.environ if environ is None else environ, {}
     if cpu_isa and cpu_isa not in CPU_ISAS: raise ValueError(f"cpu_isa must be one of {sorted(CPU_ISAS)} or empty (the CPU's own), not {cpu_isa!r}")
     n = int(threads) if threads else (max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else 0)
     if n and 'OMP_NUM_THREADS' not in environ: env['OMP_NUM_THREADS'] = str(n)
     if n and 'MKL_NUM_THREADS' not in environ: env['MKL_NUM_THREADS'] = str(n)
     env.update({k: v for k, v in CPU_ISAS.get(cpu_isa, {}).items() if k not in environ})
+    if deterministic:
+        env['AVEMO_DETERMINISTIC'] = '1'
+        if 'CUBLAS_WORKSPACE_CONFIG' not in environ: env['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'   # what deterministic cuBLAS needs
     return env
 
 @contextmanager
-def threads_per_stage(jobs:int, threads:int=0, cpu_isa:str=''):
-    "Within: stage kernels started here get `stage_env`'s threads and instruction set; the environment is restored after."
-    env = stage_env(jobs, threads, cpu_isa); old = {k: os.environ.get(k) for k in env}
+def threads_per_stage(jobs:int, threads:int=0, cpu_isa:str='', deterministic:bool=False):
+    "Within: stage kernels started here get `stage_env`'s threads, instruction set and determinism; the environment is restored after."
+    env = stage_env(jobs, threads, cpu_isa, deterministic=deterministic); old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try: yield
     finally:
@@ -285,7 +290,8 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
     jobs = 1 if world_size > 1 else max(1, int(cfg.get('jobs', 1)))      # DDP ranks run stages in lockstep
-    threads, isa = int(cfg.get('threads') or 0), str(cfg.get('cpu_isa') or ''); stage_env(jobs, threads, isa)   # a bad cpu_isa fails here
+    threads, isa, det = int(cfg.get('threads') or 0), str(cfg.get('cpu_isa') or ''), bool(cfg.get('deterministic', False))
+    stage_env(jobs, threads, isa)                                         # a bad cpu_isa fails here, before anything is written
     if rank == 0: write_json(run.config, dict(profile=profile, stages=names, **cfg, environment=run_environment(jobs, threads, isa)))
     todo = _jobs(registry, names, cfg, run, nbs, rank, ablations)
     main = [t['name'] for t in todo if 'main' not in t]
@@ -302,7 +308,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
                                 seconds=round(dt, 1), started=round(t0, 1), finished=round(time.time(), 1)))
         print(f"{tag(j)}: done in {dt:.0f} s", flush=True)
     try:
-        with threads_per_stage(jobs, threads, isa), sigterm_as_interrupt(): _run_graph(todo, launch, jobs)
+        with threads_per_stage(jobs, threads, isa, det), sigterm_as_interrupt(): _run_graph(todo, launch, jobs)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f'interrupted: the stages that were running stopped (their kernels and workers too); completed stages, '
                                 f'markers and checkpoints are kept in {run.path}: run the same command again to resume') from None
