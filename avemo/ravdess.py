@@ -142,14 +142,18 @@ class RavdessClips(torch.utils.data.Dataset):
     def __init__(self, items:pd.DataFrame, # the split's items (`ravdess_items`)
                  store:dict, # `load_clips` of (at least) these items
                  seconds:float=3.0, # audio length (crop or zero-pad)
-                 train:bool=False, sr:int=16000):
+                 train:bool=False, sr:int=16000,
+                 labelled:np.ndarray|None=None): # per item: is its label used (semi-supervised training; items then carry `labelled`)
         self.items, self.store, self.n, self.train = items.reset_index(drop=True), store, int(seconds * sr), train
+        self.labelled = None if labelled is None else np.asarray(labelled, bool)
     def __len__(self): return len(self.items)
     def __getitem__(self, i):
         r = self.items.iloc[i]; a, f = self.store[r.utt_id]; start = 0
         if len(a) > self.n and self.train: start = int(torch.randint(0, len(a) - self.n + 1, ()))
         w = torch.zeros(self.n); seg = torch.from_numpy(a[start:start + self.n].astype(np.float32) / 32768.); w[:len(seg)] = seg
-        return dict(wave=w, lengths=torch.tensor(len(seg)), frames=f.float() / 255., text=r.statement, y=torch.tensor(int(r.label)))
+        out = dict(wave=w, lengths=torch.tensor(len(seg)), frames=f.float() / 255., text=r.statement, y=torch.tensor(int(r.label)))
+        if self.labelled is not None: out['labelled'] = torch.tensor(bool(self.labelled[i]))
+        return out
 
 # %% ../nbs/15_ravdess.ipynb #af79a8a6
 def clip_batch(wave:np.ndarray|None, # float32 samples at `sr` (None: silence)

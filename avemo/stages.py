@@ -844,20 +844,23 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
     "A `cross_validate` fold function that trains one registered RAVDESS model on the fold's actors (`store`: `ravdess.load_clips`)."
     from avemo.ravdess import RavdessClips, build_model, clip_features, RAVDESS_MODELS
     from avemo.fusion import label_mask
-    ds = lambda d, train=False: RavdessClips(d, store, p['ravdess_seconds'], train)
+    ds = lambda d, train=False, labelled=None: RavdessClips(d, store, p['ravdess_seconds'], train, labelled=labelled)
+    spec = RAVDESS_MODELS[name]; keep_unlabelled = label_fraction < 1 and spec.get('hgr') and not spec.get('lam0')
     def run_fold(train, val, test, fold):
         d = run.fold_dir(f'ravdess_{name}{tag}', fold); curves[f'{name}{tag} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
+        mask = None
         if label_fraction < 1:                   # the same labelled rows as `fusion.fusion_cv` keeps for this fold
-            train = train[label_mask(train, label_fraction, p['seed'] * 1000 + int(fold), 'label')]
+            mask = label_mask(train, label_fraction, p['seed'] * 1000 + int(fold), 'label')
+            if not keep_unlabelled: train, mask = train[mask], None   # end-to-end HGR keeps the rest unlabelled: the audio-visual term only
             val = val[label_mask(val, label_fraction, p['seed'] * 1000 + int(fold) + 1, 'label')]
         w = p['ravdess_weights'] or {}
         make = lambda: build_model(name, p['ravdess_size'], task.outputs, p['ravdess_frames'], image, w.get(name, ''), w.get('mmer_text', '') if name == 'mmer' else '')
         tr = make_tracker(p['tracker'], d, name=f'ravdess {name}{tag} fold {fold}')
-        spec = RAVDESS_MODELS[name]; t = task
+        t = task
         if spec.get('hgr'):                      # seed 002 end to end: task loss + λ·Soft-HGR (λ = 0 for the ablation twin)
             from avemo.fusion import HGRTask
             t = HGRTask(task, 0. if spec.get('lam0') else p['hgr_lambda'])
-        try: out = fit_dataset_fold(make, ds(train, True), ds(val), ds(test), cfg, d, None, tracker=tr, task=t)
+        try: out = fit_dataset_fold(make, ds(train, True, mask), ds(val), ds(test), cfg, d, None, tracker=tr, task=t)
         finally: tr.close()
         if save_fold and int(fold) == save_fold and not tag and label_fraction == 1 and name != 'mmer': _save_ravdess(run, name, out, train, val, test, task, p, image, face_crop, fold)
         if feats is not None:
@@ -984,6 +987,7 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
                   modality_dropout:float=0.0, # drop a whole modality per training clip with this probability (seed 003, MMER)
                   hgr_lambda:float=0.1, # weight of the HGR correlation loss (seed 002); the ablation also trains 0
                   label_fractions:list=(0.25, 1.0), # semi-supervised curve: shares of labelled training clips; empty: no curve
+                  hgr_end_to_end_fractions:list=(0.25,), # label shares for seed 002's semi-supervised training end to end: av_hgr on every clip (unlabelled: the audio-visual term only) against av_hgr_lambda0 on the labelled clips; needs both models
                   ravdess_inference_fold:int=1, # this fold's trained models become the run's named inference models `ravdess_<model>` (`avemo predict --model`), their held-out actors' scores in the recipe; 0: none
                   tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
                   seed:int=0, # initialisation and shuffling seed
@@ -1014,13 +1018,19 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
         results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves, feats.get(name), items,
                                                            save_fold=ravdess_inference_fold, face_crop=crop), f'ravdess/{name}', seed=seed, task=task))
     fused, lam0, semi, extra = _ravdess_fusion(run, items, store, feats, cfg, task, p, image, curves) if fsrc else ([], [], {}, [])
+    e2e = []                                                              # seed 002 semi-supervised, end to end
+    if {'av_hgr', 'av_hgr_lambda0'} <= set(names):
+        for f in [f for f in as_list(hgr_end_to_end_fractions, float) if f < 1]:
+            for model, arm in (('av_hgr', 'hgr'), ('av_hgr_lambda0', 'supervised')):
+                e2e.append(cross_validate(items, _ravdess_fold(run, model, store, cfg, task, p, image, curves, label_fraction=f, tag=f'_semi{f:g}'),
+                                          f'ravdess/semi_e2e/{f:g}/{arm}', seed=seed, task=task))
     res = StageResult('ravdess', notes=[f'{len(dropped)} recording(s) dropped (no audio or no face crops): see ravdess/dropped.csv in the tables'] if dropped else [])
     header = (f'Data: {data}. Channel: {ravdess_channel}. {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
               f'(the fold of every actor: ravdess/folds.csv in the tables). {ravdess_frames} face crops of {image} px and {ravdess_seconds:g} s of audio per clip; '
               f'{ravdess_epochs} epochs, batch {ravdess_batch_size}, {ravdess_optimizer} at {ravdess_lr:g}, best epoch on the validation actors\' UAR; size {ravdess_size}.')
     res.tables['ravdess'] = summary = write_cv_report(results, run.tables, 'ravdess', header, protocol=RAVDESS_PROTOCOL)
     res.tables['literature (not measured here)'] = RAVDESS_LITERATURE
-    res.metrics = m = {k: v for r in results + fused + lam0 + list(semi.values()) + extra for k, v in r.metrics().items()}
+    res.metrics = m = {k: v for r in results + fused + lam0 + list(semi.values()) + extra + e2e for k, v in r.metrics().items()}
     run.write_metrics('ravdess', m)
     chance, major = 1 / task.outputs, m['ravdess/majority_baseline/uar']
     for n in names:
@@ -1028,9 +1038,14 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
         res.notes.append(f"{n} ({RAVDESS_MODELS[n]['modality']}): UAR {u:.3f} ± {m[f'ravdess/{n}/uar_std']:.3f}: "
                          + ('beats' if u > max(chance, major) else 'does NOT beat') + f' chance ({chance:.3f}) and the majority class ({major:.3f})')
     if {'av_hgr', 'av_hgr_lambda0'} <= set(names):                      # the end-to-end HGR ablation, per test fold
-        by = {r.name.split('/', 1)[1]: r.folds.set_index('fold').uar for r in results}; dlt = by['av_hgr'] - by['av_hgr_lambda0']
-        res.notes.append(f"HGR end to end (seed 002): av_hgr (λ = {hgr_lambda:g}) - av_hgr_lambda0 (λ = 0) UAR {dlt.mean():+.3f}, better in {int((dlt > 0).sum())} "
-                         f"of {len(dlt)} folds (per fold: {', '.join(f'{v:+.3f}' for v in dlt)})")
+        by = {r.name.split('/', 1)[1]: r.folds.set_index('fold').uar for r in results + e2e}
+        for f in sorted({1.0, *as_list(hgr_end_to_end_fractions, float)}, reverse=True):
+            a, b = ('av_hgr', 'av_hgr_lambda0') if f == 1 else (f'semi_e2e/{f:g}/hgr', f'semi_e2e/{f:g}/supervised')
+            if a not in by or b not in by: continue
+            dlt = by[a] - by[b]
+            res.notes.append(f"HGR end to end (seed 002), {f:.0%} of the training labels: with λ = {hgr_lambda:g} UAR {by[a].mean():.3f}, λ = 0 {by[b].mean():.3f} "
+                             f"({dlt.mean():+.3f}, better in {int((dlt > 0).sum())} of {len(dlt)} folds; per fold {', '.join(f'{v:+.3f}' for v in dlt)})"
+                             + ('; the λ > 0 arm also trains on the unlabelled clips (audio-visual term only)' if f < 1 else ''))
     _close(confusion_figure({r.name.split('/', 1)[1]: r.predictions for r in results[1:]}, out=run.figure('ravdess_confusion')))
     _close(plot_curves({k: v for k, v in curves.items() if k.endswith('fold 1')}, keys=('train_loss', 'val_uar'), out=run.figure('ravdess_curves'),
                        title='RAVDESS (fold 1): training loss and validation UAR'))

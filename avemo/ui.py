@@ -126,7 +126,7 @@ def parse_form(texts:dict, # field name -> its text box's value
 
 # %% ../nbs/18_ui.ipynb #dd519a3c
 RANGES = [  # (pattern on the parameter name, test on its number, the message); the first matching pattern applies
-    (r'^(loader_workers|seed|pretrain_seconds|hgr_lambda|min_free_gb)$|_warmup$', lambda v: v >= 0, 'must be 0 or more'),
+    (r'^(loader_workers|seed|pretrain_seconds|hgr_lambda|min_free_gb|ravdess_inference_fold)$|_warmup$', lambda v: v >= 0, 'must be 0 or more'),
     (r'batch_size$', lambda v: v >= 1, 'a batch size must be a positive whole number'),
     (r'grad_accum$', lambda v: v >= 1, 'gradient accumulation must be at least 1 (1: one optimizer step per batch)'),
     (r'(^|_)lr$', lambda v: 0 < v <= 1, 'a learning rate must be in (0, 1]'),
@@ -138,7 +138,8 @@ RANGES = [  # (pattern on the parameter name, test on its number, the message); 
     (r'temperature$|seconds$|^scale$|queue_size$', lambda v: v > 0, 'must be positive'),
 ]
 LIST_RANGES = dict(folds=(lambda v: v in (1, 2, 3, 4, 5), 'test sessions are 1 to 5'),
-                   label_fractions=(lambda v: 0 < v <= 1, 'label shares are in (0, 1]'))
+                   label_fractions=(lambda v: 0 < v <= 1, 'label shares are in (0, 1]'),
+                   hgr_end_to_end_fractions=(lambda v: 0 < v <= 1, 'label shares are in (0, 1]'))
 
 def range_error(name:str, value)->str: # the message, or '' when the value is in range
     "The range check of one parameter's value: numbers by the first rule of `RANGES` that names it, lists by `LIST_RANGES`."
