@@ -14,7 +14,7 @@ Frames:
 - the demo corpus's RAVDESS videos, 5 frames per second (what `preprocess_ravdess` samples), and its IEMOCAP dialog videos, one
   frame per second, split into the two speakers' halves as `preprocess` splits them; these faces are drawn by avemo's generator;
 - a real face photograph: scikit-image's `astronaut` (Eileen Collins, public domain, inside the scikit-image wheel), whole and under
-  12 perturbations (scale 0.5 and 0.3, rotation ±10° and ±25°, blur, dark, bright, JPEG quality 20, noise, mirrored, grey).
+  13 perturbations (scale 0.5 and 0.3, rotation ±10° and ±25°, blur, dark, bright, JPEG quality 20, noise, mirrored, grey).
 Per detector and set: the share of frames with at least one face, the agreement of the two detectors' best boxes (IoU > 0.5 where
 both found one), and the median time per frame (one thread).
 """
@@ -36,7 +36,7 @@ def video_frames(run:Path, max_videos:int=60)->dict:
     return sets
 
 def photo_set()->list:
-    "scikit-image's astronaut photograph (RGB -> BGR) and 12 perturbations of it."
+    "scikit-image's astronaut photograph (RGB -> BGR) and 13 perturbations of it."
     from skimage import data
     img = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR); H, W = img.shape[:2]
     rot = lambda a: cv2.warpAffine(img, cv2.getRotationMatrix2D((W / 2, H / 2), a, 1.), (W, H), borderMode=cv2.BORDER_REFLECT)
