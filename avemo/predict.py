@@ -13,9 +13,9 @@ from .data import BadInputError, SkipLog
 
 # %% auto #0
 __all__ = ['AUDIO_EXT', 'VIDEO_EXT', 'ROW_COLUMNS', 'nearest_category', 'box_iou', 'FaceTrack', 'face_tracks', 'frame_energy_db',
-           'voiced_threshold', 'windows', 'model_detector', 'AVPredictor', 'load_predictor', 'read_faces',
-           'read_audio_track', 'read_levels', 'WindowAudio', 'predict_file', 'va_figure', 'ClassPredictor',
-           'classify_file', 'class_figure', 'annotate_video', 'predict_paths', 'stand_in_models',
+           'voiced_share', 'voiced_threshold', 'windows', 'model_detector', 'AVPredictor', 'load_predictor',
+           'read_faces', 'read_audio_track', 'read_levels', 'WindowAudio', 'predict_file', 'va_figure',
+           'ClassPredictor', 'classify_file', 'class_figure', 'annotate_video', 'predict_paths', 'stand_in_models',
            'stand_in_classifiers']
 
 # %% ../nbs/16_predict.ipynb #42de087b
@@ -72,6 +72,14 @@ def frame_energy_db(x:np.ndarray, sr:int=16000, frame:float=0.02)->np.ndarray: #
     n = max(1, int(sr * frame)); k = len(x) // n
     if k == 0: return np.full(1, 20 * np.log10(np.sqrt(np.mean(x ** 2)) + 1e-10))
     return 20 * np.log10(np.sqrt((x[:k * n].reshape(k, n) ** 2).mean(1)) + 1e-10)
+
+def voiced_share(db:np.ndarray, # a file's 20 ms levels (`frame_energy_db`)
+                 th:float, # `voiced_threshold` of the file
+                 s:float, e:float, # the window, seconds
+                 fps:int=50)->float: # levels per second
+    "The share of the window's 20 ms frames above the voiced threshold (at least the frame where the window starts)."
+    seg = db[int(s * fps):max(int(s * fps) + 1, int(e * fps))]
+    return float((seg > th).mean()) if len(seg) else 0.
 
 def voiced_threshold(db:np.ndarray, floor:float=-50., below_peak:float=35.)->float:
     "The level above which a frame counts as voiced: the file's 95th-percentile level minus `below_peak`, and at least `floor`."
@@ -265,7 +273,7 @@ def predict_file(pred:AVPredictor, path, # an audio or video file
     if db is None and target is None:
         raise BadInputError(path, f"neither speech nor a face to read (audio: {why_no_audio or 'not used by this model'}; faces: none found)")
     dur = max(dur, n_audio / pred.sr)
-    if db is not None: th, fps_e, clip = voiced_threshold(db), 50, WindowAudio(path, pred.sr)   # second pass: one window at a time
+    if db is not None: th, clip = voiced_threshold(db), WindowAudio(path, pred.sr)   # second pass: one window at a time
     if target is not None:
         T = np.asarray(target.times); E = np.stack(target.items).astype(np.float32)
         stats = (E.mean(0), E.std(0, ddof=1) if len(E) > 1 else np.ones(E.shape[1], np.float32)) if pred.face_norm == 'track' else None
@@ -273,7 +281,7 @@ def predict_file(pred:AVPredictor, path, # an audio or video file
     for s, e in windows(dur, window, hop):
         sp = v = None; voiced = np.nan
         if db is not None and pred.uses_audio:
-            seg = db[int(s * fps_e):max(int(s * fps_e) + 1, int(e * fps_e))]; voiced = float((seg > th).mean()) if len(seg) else 0.
+            voiced = voiced_share(db, th, s, e)
             wav = clip(s, e)
             if voiced >= min_voiced and len(wav) >= int(0.25 * pred.sr): sp = pred.speech(wav)
         found = False
@@ -363,7 +371,7 @@ def classify_file(pred:ClassPredictor, path, # an audio or video file
     for s, e in windows(dur, window, hop):
         wav = crops = None; voiced = np.nan; found = False; ok = True
         if db is not None:
-            seg = db[int(s * 50):max(int(s * 50) + 1, int(e * 50))]; voiced = float((seg > th).mean()) if len(seg) else 0.; wav = clip(s, e)
+            voiced = voiced_share(db, th, s, e); wav = clip(s, e)
             ok = voiced >= min_voiced and len(wav) >= int(0.25 * pred.sr)
         if target is not None:
             k = np.flatnonzero((T >= s) & (T <= e)); found = bool(len(k)); ok = ok and found
