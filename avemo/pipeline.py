@@ -13,7 +13,8 @@ from .core import RunDir, atomic_write, as_list, write_json, read_json
 # %% auto #0
 __all__ = ['STAGES', 'CPU_ISAS', 'RUN_PACKAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
            'run_stage', 'merge_metrics', 'stage_keys', 'stage_env', 'threads_per_stage', 'ablation_jobs', 'seed_jobs',
-           'seed_report', 'run_environment', 'cpu_model', 'run_pipeline', 'stop_children', 'sigterm_as_interrupt']
+           'seed_report', 'run_environment', 'cpu_model', 'default_stages', 'run_pipeline', 'stop_children',
+           'sigterm_as_interrupt']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 from .core import PROFILE_DIR, load_profile   # profiles are read by the pipeline and by `learner.thesis_config`
@@ -26,14 +27,14 @@ STAGES = [dict(name='prepare', notebook='01a_prepare.ipynb', about='demo corpus 
                needs=['prepare'], cost=150),
           dict(name='visual', seeded=True, notebook='06_visual_train.ipynb', about='MCL on FaceSynthetics, landmarks, gated LSTM + BiLSTM LOSO fine-tuning',
                needs=['prepare'], cost=300),
-          dict(name='ravdess', seeded=True, notebook='15a_ravdess_train.ipynb', about='RAVDESS 8 classes: actor-independent folds, video, audio and AV models (seeds 004, 003)',
-               needs=['prepare'], cost=140),
+          dict(name='ravdess', seeded=True, notebook='15a_ravdess_train.ipynb', about='categorical track: RAVDESS 8 classes (or --corpus crema_d, enterface, baum1s), actor-independent folds, video, audio and AV models (seeds 004, 003)',
+               needs=['prepare'], cost=140, corpus_task='categorical'),   # also the categorical track of `--corpus crema_d`, enterface, baum1s (or ravdess alone)
           dict(name='evaluation', notebook='08_evaluation.ipynb', about='subsets, late + attention fusion, RQ1, VA planes, loss curves, report',
                needs=['baselines', 'speech', 'visual'], cost=60),   # before the ablation arms (20 each): it is the longer tail (demo: 55 s alone at the end)
           dict(name='ablations', notebook='09_ablations.ipynb', about='batch size, accumulation, CCC weights, training phase, NCL vs NCL+CL, face speaker normalisation',
                needs=['speech', 'visual'], cost=5, arms=True),   # the pipeline runs its arms first (ablation_jobs); README refreshed at the end
           dict(name='benchmark', notebook='17_benchmark.ipynb', about='one corpus of the registry on its official partitions (--corpus): baselines and the speech model',
-               needs=['prepare'], corpus=True)]   # runs instead of the IEMOCAP stages when `corpus` is set
+               needs=['prepare'], corpus='dimensional')]   # runs instead of the IEMOCAP stages when `corpus` is set to a dimensional corpus
 
 def nbs_dir()->Path:
     "The notebooks folder of the source checkout (the pipeline runs the notebooks themselves)."
@@ -267,6 +268,15 @@ def _corpus(overrides:dict)->str:
     if c.name == 'iemocap': return ''
     return c.name
 
+def default_stages(registry:list, # the stage registry (`STAGES`)
+                   corpus:str='', # a registry corpus (`--corpus`); empty: the thesis's IEMOCAP run
+                  )->list: # stage names
+    "The stages a run without `--stages` runs: the thesis's (none marked `corpus`), or `prepare` and the stages for the task of `corpus` (`corpus`/`corpus_task`)."
+    if not corpus: return [s['name'] for s in registry if not s.get('corpus')]
+    from avemo.corpora import get_corpus
+    task = get_corpus(corpus).task
+    return [s['name'] for s in registry if s['name'] == 'prepare' or task in (s.get('corpus'), s.get('corpus_task'))]
+
 def run_pipeline(profile:str='demo', # profile name or YAML path
                  data_root:str='', # folder with the real corpora; empty: the embedded demo corpus
                  out:str='', # run directory (default reports/<profile>)
@@ -286,7 +296,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     run = RunDir(Path(out or Path('reports')/(Path(profile).stem + (f'_{corpus}' if corpus else ''))).resolve()); run.path.mkdir(parents=True, exist_ok=True)
     cfg = {**load_profile(profile), **(overrides or {}), 'data_root': data_root, 'out': str(run.path)}
     if corpus: cfg.update(corpus=corpus, corpora=[corpus])           # one corpus of the registry, its own stages
-    names = as_list(stages) or [s['name'] for s in registry if bool(s.get('corpus')) == bool(corpus) or s['name'] == 'prepare']
+    names = as_list(stages) or default_stages(registry, corpus)
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')
     jobs = 1 if world_size > 1 else max(1, int(cfg.get('jobs', 1)))      # DDP ranks run stages in lockstep
@@ -315,7 +325,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     if rank: return {}
     metrics = merge_metrics(run)
     if cfg.get('seeds'): seed_report(run, [int(cfg.get('seed', 0))] + [k for k in as_list(cfg['seeds'], int) if k != int(cfg.get('seed', 0))])
-    if run.readme.exists():                                               # refresh its time table with every stage's marker
+    if run.readme.exists() or corpus:                                     # refresh its time table with every stage's marker (a `--corpus` run: write it)
         from avemo.report import write_run_readme
         write_run_readme(run.path)
     print(f'run directory: {run.path}')

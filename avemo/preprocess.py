@@ -5,6 +5,7 @@
 # %% ../nbs/01_preprocess.ipynb #faea64fb
 from __future__ import annotations
 import json, os, hashlib, multiprocessing, struct, traceback
+from functools import partial
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, cv2, av
@@ -17,7 +18,8 @@ from .data import (BadInputError, SkipLog, atomic_write, save_manifest, load_man
 __all__ = ['SAMPLE_RATE', 'FACE_DETECTORS', 'PREPROCESSORS', 'resample', 'load_audio', 'to_int16', 'save_npy', 'audio_chunks',
            'read_video_frames', 'keyframes', 'face_boxes', 'square_box', 'crop_square', 'face_crops', 'config_hash',
            'input_key', 'run_jobs', 'preprocess_iemocap', 'preprocess_tedlium', 'load_segment',
-           'preprocess_facesynthetics', 'preprocess_ravdess', 'preprocess_utterances', 'preprocess']
+           'preprocess_facesynthetics', 'preprocess_ravdess', 'preprocess_av_clips', 'preprocess_utterances',
+           'preprocess']
 
 # %% ../nbs/01_preprocess.ipynb #558b5fbe
 SAMPLE_RATE = 16000
@@ -479,19 +481,22 @@ def _detector_cfg(detector:str)->dict:
     if detector == 'dlib': _dlib()                      # a missing package fails here, before any job
     return {} if detector == 'haar' else dict(detector=detector)
 
+def _clip_faces(path:str, name:str, out:str, cfg:dict, row:dict, skipped:list)->None:
+    "Keyframe face crops of one whole clip into `faces/<name>.npy`, with their counts in `row` (a clip without any detected face: a flagged fallback)."
+    cap = cv2.VideoCapture(path); n = cap.get(cv2.CAP_PROP_FRAME_COUNT) / (cap.get(cv2.CAP_PROP_FPS) or 25); cap.release()
+    fr = read_video_frames(path, [(0., max(n, 0.01))], cfg['sample_fps'])[0]
+    frames = [f for _, f in fr]
+    c, info = face_crops([frames[i] for i in keyframes(frames, cfg['min_frames'], cfg['max_frames'])], cfg['face_size'], detector=cfg.get('detector', 'haar'))
+    save_npy(Path(out)/'faces'/f'{name}.npy', c)
+    row.update(faces_npy=f'faces/{name}.npy', n_faces=len(c), n_faces_found=sum(i['face_found'] for i in info))
+    if not row['n_faces_found']: skipped.append(dict(path=path, line=None, reason='no face detected; fallback crops used', action='fallback'))
+
 def _ravdess_job(item:dict, out:str, cfg:dict)->dict:
     name, row, skipped = Path(item['path']).stem, dict(item, audio_npy='', faces_npy='', n_faces=0, n_faces_found=0), []
     if item['modality'] != 'video-only':
         x = load_audio(item['path'], cfg['sr'])
         save_npy(Path(out)/'audio'/f'{name}.npy', to_int16(x)); row['audio_npy'] = f'audio/{name}.npy'
-    if item['path'].lower().endswith('.mp4'):
-        cap = cv2.VideoCapture(item['path']); n = cap.get(cv2.CAP_PROP_FRAME_COUNT) / (cap.get(cv2.CAP_PROP_FPS) or 25); cap.release()
-        fr = read_video_frames(item['path'], [(0., max(n, 0.01))], cfg['sample_fps'])[0]
-        frames = [f for _, f in fr]
-        c, info = face_crops([frames[i] for i in keyframes(frames, cfg['min_frames'], cfg['max_frames'])], cfg['face_size'], detector=cfg.get('detector', 'haar'))
-        save_npy(Path(out)/'faces'/f'{name}.npy', c)
-        row.update(faces_npy=f'faces/{name}.npy', n_faces=len(c), n_faces_found=sum(i['face_found'] for i in info))
-        if not row['n_faces_found']: skipped.append(dict(path=item['path'], line=None, reason='no face detected; fallback crops used', action='fallback'))
+    if item['path'].lower().endswith('.mp4'): _clip_faces(item['path'], name, out, cfg, row, skipped)
     return dict(rows=[row], skipped=skipped)
 
 def preprocess_ravdess(manifest:pd.DataFrame, out, workers:int=1, sr:int=SAMPLE_RATE, face_size:int=112,
@@ -503,6 +508,31 @@ def preprocess_ravdess(manifest:pd.DataFrame, out, workers:int=1, sr:int=SAMPLE_
                                 **_detector_cfg(detector))
     jobs = {Path(r['path']).stem + Path(r['path']).suffix.replace('.', '_'): (_ravdess_job, (r, str(out), cfg)) for r in manifest.to_dict('records')}
     rows, skipped = run_jobs(jobs, out, cfg, workers, 'RAVDESS clips')
+    return _finish(out, 'clips.csv', rows, skipped, cfg)[0]
+
+def _av_clip_job(item:dict, out:str, cfg:dict)->dict:
+    "One clip of a categorical audio-visual corpus: its audio (the separate wav where the corpus ships one, else the video's track) and its face crops."
+    name, row, skipped = item['utt_id'], dict(item, audio_npy='', faces_npy='', n_faces=0, n_faces_found=0), []
+    audio = item.get('wav_path') if isinstance(item.get('wav_path'), str) and item.get('wav_path') else item['video_path']
+    x = load_audio(audio, cfg['sr'])                    # unreadable audio: BadInputError, a recorded skip of the clip
+    save_npy(Path(out)/'audio'/f'{name}.npy', to_int16(x)); row.update(audio_npy=f'audio/{name}.npy', n_samples=len(x))
+    video = item.get('video_path')
+    if not (isinstance(video, str) and Path(video).is_file()): raise BadInputError(video or item.get('wav_path', name), 'no video file for this clip')
+    _clip_faces(video, name, out, cfg, row, skipped)
+    if not row['n_faces']: raise BadInputError(video, 'no frame could be decoded')
+    return dict(rows=[row], skipped=skipped)
+
+def preprocess_av_clips(manifest:pd.DataFrame, # a categorical audio-visual corpus's manifest with `utt_id`, `video_path` and optionally `wav_path` (CREMA-D, eNTERFACE'05, BAUM-1s)
+                        out, workers:int=1, sr:int=SAMPLE_RATE, face_size:int=112,
+                        sample_fps:float=5., min_frames:int=4, max_frames:int=12,
+                        detector:str='haar', # face detector (`face_boxes`): haar or dlib
+                        corpus:str='av_clips', # the corpus name, for the configuration record
+                       )->pd.DataFrame: # the manifest plus `audio_npy`, `faces_npy`, `n_samples`, `n_faces`, `n_faces_found`: `clips.csv`
+    "16 kHz audio and keyframe face crops of every clip, as `preprocess_ravdess` does: what the categorical track (`ravdess_stage`) reads."
+    out = Path(out); cfg = dict(corpus=corpus, sr=sr, face_size=face_size, sample_fps=sample_fps, min_frames=min_frames, max_frames=max_frames,
+                                **_detector_cfg(detector))
+    jobs = {str(r['utt_id']): (_av_clip_job, (r, str(out), cfg)) for r in manifest.to_dict('records')}
+    rows, skipped = run_jobs(jobs, out, cfg, workers, f'{corpus} clips')
     return _finish(out, 'clips.csv', rows, skipped, cfg)[0]
 
 # %% ../nbs/01_preprocess.ipynb #f82963a0
@@ -528,7 +558,8 @@ def preprocess_utterances(manifest:pd.DataFrame, # a speech corpus's manifest wi
     return _finish(out, 'utterances.csv', rows, skipped, cfg)[0]
 
 PREPROCESSORS = dict(iemocap=preprocess_iemocap, tedlium=preprocess_tedlium, facesynthetics=preprocess_facesynthetics,
-                     ravdess=preprocess_ravdess, msp_podcast=preprocess_utterances)
+                     ravdess=preprocess_ravdess, msp_podcast=preprocess_utterances,
+                     **{c: partial(preprocess_av_clips, corpus=c) for c in ('crema_d', 'enterface', 'baum1s')})
 
 def preprocess(corpus:str, # iemocap, tedlium, facesynthetics or ravdess
                root, # the raw corpus root

@@ -9,15 +9,15 @@ import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as 
 from torch import Tensor
 from .data import RAVDESS_EMOTIONS, RAVDESS_CODES
 from .crossval import Task, loso_split
-from .core import model_builder
+from .core import model_builder, as_list
 
 # %% auto #0
 __all__ = ['RAVDESS_PROTOCOL', 'RAVDESS_MODELS', 'FUSION_SOURCES', 'RAVDESS_LITERATURE', 'clip_id', 'ravdess_items',
-           'actor_folds', 'assign_folds', 'check_split', 'check_folds', 'CrossEntropyObjective', 'class_scores',
-           'ClassTask', 'majority_baseline', 'load_clips', 'RavdessClips', 'clip_batch', 'frame_encoder', 'ResNetLSTM',
-           'ResNetTransformer', 'VideoNet', 'r3d', 'mvit_net', 'mvit', 'LocalFeatureExtractor',
-           'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN', 'wav2vec2_encoder', 'w2v_frames',
-           'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVHGR', 'AVFrames', 'build_model',
+           'track_classes', 'corpus_items', 'actor_folds', 'assign_folds', 'check_split', 'check_folds',
+           'CrossEntropyObjective', 'class_scores', 'ClassTask', 'majority_baseline', 'load_clips', 'RavdessClips',
+           'clip_batch', 'frame_encoder', 'ResNetLSTM', 'ResNetTransformer', 'VideoNet', 'r3d', 'mvit_net', 'mvit',
+           'LocalFeatureExtractor', 'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN', 'wav2vec2_encoder',
+           'w2v_frames', 'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVHGR', 'AVFrames', 'build_model',
            'ravdess_classifier', 'clip_features', 'confusion_figure', 'ravdess_markdown']
 
 # %% ../nbs/15_ravdess.ipynb #bbb0c3ba
@@ -45,6 +45,47 @@ def ravdess_items(clips:pd.DataFrame, # processed RAVDESS clips (`clips.csv`: th
                          intensity=r0.intensity, statement=r0.statement, vocal_channel=r0.vocal_channel, audio_npy=audio, faces_npy=faces,
                          sources=' '.join(sorted(Path(p).name for p in g.path))))
     return pd.DataFrame(rows)
+
+def track_classes(corpus:str, # a categorical corpus of the registry
+                  classes=(), # a subset of its classes, in label order; empty: its own (BAUM-1s: the six basic emotions, as seed 002 uses it)
+                 )->tuple: # the class names, in label order
+    "The classes the categorical track trains on, checked against the corpus's own."
+    from avemo.corpora import get_corpus, BAUM1S_BASIC
+    c = get_corpus(corpus)
+    out = tuple(as_list(classes)) or (BAUM1S_BASIC if c.name == 'baum1s' else c.classes)
+    if bad := [k for k in out if k not in c.classes]: raise ValueError(f'{c.name}: unknown class(es) {bad}; its classes are {list(c.classes)}')
+    if len(set(out)) != len(out) or len(out) < 2: raise ValueError(f'{c.name}: classes must be at least two distinct names, got {list(out)}')
+    return out
+
+def corpus_items(clips:pd.DataFrame, # processed clips of a categorical audio-visual corpus of the registry (`preprocess.preprocess_av_clips`: `clips.csv`)
+                 corpus:str, # its registry name: crema_d, enterface or baum1s (RAVDESS: `ravdess_items` and `assign_folds`)
+                 classes=(), # the classes kept, in label order; empty: the corpus's own (BAUM-1s: its six basic emotions, as seed 002 uses it)
+                 n_folds:int=5, # folds of whole speakers, by the corpus's own protocol (`Corpus.partitions`)
+                 log:list|None=None, # clips dropped (no audio, no face crops, a class outside `classes`) are appended here with the reason
+                )->pd.DataFrame: # one row per clip, as `ravdess_items` gives with `assign_folds`: utt_id, actor, gender, emotion, label, statement, audio_npy, faces_npy, sources, fold, dialog
+    "The items of another categorical audio-visual corpus for the categorical track: its speaker as `actor`, its protocol's folds, labels in `classes` order."
+    from avemo.corpora import get_corpus
+    c = get_corpus(corpus)
+    if c.task != 'categorical' or c.modality != 'audio-visual': raise ValueError(f'{c.name} is a {c.modality} {c.task} corpus; the categorical track needs an audio-visual categorical one')
+    classes = track_classes(c.name, classes)
+    keep = []
+    for r in clips.to_dict('records'):
+        why = ('no audio' if not isinstance(r.get('audio_npy'), str) or not r['audio_npy'] else
+               'no face crops' if not isinstance(r.get('faces_npy'), str) or not r['faces_npy'] or not r.get('n_faces') else
+               f"class {r['emotion']!r} is not among the classes kept ({', '.join(classes)})" if r['emotion'] not in classes else '')
+        if why:
+            if log is not None: log.append(dict(utt_id=r['utt_id'], reason=why))
+            continue
+        keep.append(r)
+    if not keep: raise ValueError(f'{c.name}: no clip left with audio, face crops and one of the classes {list(classes)}')
+    df = c.split(pd.DataFrame(keep), n_folds=n_folds)
+    text = df['text'].fillna('').astype(str) if 'text' in df else pd.Series('', index=df.index)
+    src = lambda r: ' '.join(sorted({Path(p).name for p in (r.get('wav_path'), r.get('video_path')) if isinstance(p, str) and p}))
+    out = pd.DataFrame(dict(utt_id=df.utt_id.astype(str), actor=df[c.speaker_col], gender=df['gender'] if 'gender' in df else 'unknown',
+                            emotion=df.emotion, label=df.emotion.map({k: i for i, k in enumerate(classes)}).astype(int), statement=text,
+                            audio_npy=df.audio_npy, faces_npy=df.faces_npy, sources=[src(r) for r in df.to_dict('records')],
+                            fold=df[c.split_col].astype(int)))
+    return out.assign(dialog='actor_' + out.actor.astype(str)).sort_values('utt_id').reset_index(drop=True)
 
 # %% ../nbs/15_ravdess.ipynb #ed7edce1
 RAVDESS_PROTOCOL = ("Actor-independent k-fold cross-validation on RAVDESS: the actors are split into k gender-balanced folds (k = 6 "
@@ -116,9 +157,11 @@ class ClassTask(Task):
     def val_metrics(self, g): return class_scores(g['pred'].float().numpy(), g['y'].numpy())
     def score(self, pred, y): return class_scores(pred, y)
 
-def majority_baseline(train:pd.DataFrame, val, test:pd.DataFrame, fold=None)->np.ndarray:
+def majority_baseline(train:pd.DataFrame, val, test:pd.DataFrame, fold=None,
+                      classes:int=len(RAVDESS_EMOTIONS), # the task's number of classes
+                     )->np.ndarray:
     "One-hot logits of the training actors' most frequent class for every test item (ties: the lowest class index)."
-    out = np.zeros((len(test), len(RAVDESS_EMOTIONS))); out[:, int(train.label.value_counts().sort_index().idxmax())] = 1.
+    out = np.zeros((len(test), classes)); out[:, int(train.label.value_counts().sort_index().idxmax())] = 1.
     return out
 
 # %% ../nbs/15_ravdess.ipynb #7d077d6f
@@ -496,7 +539,8 @@ RAVDESS_LITERATURE = pd.DataFrame([
 ])
 
 def confusion_figure(preds:dict, # model name -> a CVResult's predictions (logit_<class> columns and `label`)
-                     classes=tuple(RAVDESS_EMOTIONS), out=None):
+                     classes=tuple(RAVDESS_EMOTIONS), out=None,
+                     corpus:str='RAVDESS'): # the title's corpus
     "Row-normalised confusion matrices over all test folds, one panel per model (scikit-learn counts, seaborn heatmaps); a PNG if `out`."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt, seaborn as sns
     from sklearn.metrics import confusion_matrix
@@ -509,7 +553,7 @@ def confusion_figure(preds:dict, # model name -> a CVResult's predictions (logit
                     ax=ax, cbar=False, annot_kws=dict(fontsize=7))
         ax.set_title(name, fontsize=9); ax.set_xlabel('predicted', fontsize=8); ax.set_ylabel('true', fontsize=8); ax.tick_params(labelsize=7)
     for ax in list(axs.flat)[n:]: ax.axis('off')
-    fig.suptitle('RAVDESS test folds (counts; colour: recall)', fontsize=10); fig.tight_layout()
+    fig.suptitle(f'{corpus} test folds (counts; colour: recall)', fontsize=10); fig.tight_layout()
     if out is not None:
         from avemo.core import atomic_write
         atomic_write(out, lambda p_: fig.savefig(p_, dpi=100, format='png'))
@@ -519,12 +563,15 @@ def ravdess_markdown(summary:pd.DataFrame, # `report.write_cv_report`'s summary:
                      header:str, # data line
                      notes:list, # the stage's notes (chance and majority comparisons)
                      figures:dict, # caption -> path relative to the run directory
+                     title:str='RAVDESS: 8-class emotion, actor-independent', # the section's title (another corpus of the categorical track: its own)
+                     protocol:str=RAVDESS_PROTOCOL, # the protocol paragraph
+                     literature:pd.DataFrame|None=RAVDESS_LITERATURE, # published numbers, kept apart (None: none)
                     )->str:
-    "The RAVDESS section of a run's README: protocol, measured table, notes, figures, then the literature apart."
+    "The RAVDESS section of a run's README (or another categorical corpus's): protocol, measured table, notes, figures, then the literature apart."
     from avemo.core import md_table
     t = pd.DataFrame({k: [f"{summary.loc[m, k]:.3f} ± {summary.loc[m, k + '_std']:.3f}" for m in summary.index] for k in ('uar', 'wa', 'f1')},
                      index=[m.split('/', 1)[1] for m in summary.index]).reset_index(names='model')
     t.insert(1, 'modality', [RAVDESS_MODELS.get(m, {}).get('modality', 'baseline') for m in t.model])
-    return '\n'.join(['## RAVDESS: 8-class emotion, actor-independent (measured in this run)\n', RAVDESS_PROTOCOL + '\n', header + '\n',
-                      md_table(t), '\n'.join(f'- {n}' for n in notes) + '\n', *[f'![{c}]({p})\n' for c, p in figures.items()],
-                      '### RAVDESS literature (not measured here; other protocols, not comparable to the rows above)\n', md_table(RAVDESS_LITERATURE)])
+    lit = [] if literature is None else [f"### {title.split(':')[0]} literature (not measured here; other protocols, not comparable to the rows above)\n", md_table(literature)]
+    return '\n'.join([f'## {title} (measured in this run)\n', protocol + '\n', header + '\n',
+                      md_table(t), '\n'.join(f'- {n}' for n in notes) + '\n', *[f'![{c}]({p})\n' for c, p in figures.items()], *lit])

@@ -130,7 +130,8 @@ def prepare_stage(run, # the run directory (RunDir or path)
                    run, seed, scale, workers, names)
     source = 'demo corpus (avemo.synth, seed %d, scale %g)' % (seed, scale) if not data_root else f'real corpora under {data_root}'
     det = {} if face_detector == 'haar' else dict(detector=face_detector)      # the default adds nothing: earlier runs keep their keys
-    opts = dict(iemocap=dict(face_size=face_size, **det), tedlium={}, facesynthetics=dict(image_size=image_size), ravdess=dict(face_size=face_size, **det))
+    opts = dict(iemocap=dict(face_size=face_size, **det), tedlium={}, facesynthetics=dict(image_size=image_size),
+                **{k: dict(face_size=face_size, **det) for k in ('ravdess', 'crema_d', 'enterface', 'baum1s')})   # the categorical track's clips
     prepared, notes = {}, [f'Data: {source}.']
     for corpus in names:
         root = roots.get(corpus)
@@ -839,7 +840,7 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
                   items:pd.DataFrame|None=None, # every item (in `feats` row order), with feats
                   label_fraction:float=1.0, # train and select on this share of the fold's labels (`fusion.label_mask`, as the semi-supervised heads)
                   tag:str='', # run-directory suffix of this model's folds
-                  save_fold:int=0, # this fold's trained model is saved as the named inference model `ravdess_<name>` (0: none)
+                  save_fold:int=0, # this fold's trained model is saved as the named inference model `<corpus>_<name>`, e.g. `ravdess_<name>` (0: none)
                   face_crop:int=0): # the processed crops' side (what `avemo predict` must cut)
     "A `cross_validate` fold function that trains one registered RAVDESS model on the fold's actors (`store`: `ravdess.load_clips`)."
     from avemo.ravdess import RavdessClips, build_model, clip_features, RAVDESS_MODELS
@@ -847,7 +848,7 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
     ds = lambda d, train=False, labelled=None: RavdessClips(d, store, p['ravdess_seconds'], train, labelled=labelled)
     spec = RAVDESS_MODELS[name]; keep_unlabelled = label_fraction < 1 and spec.get('hgr') and not spec.get('lam0')
     def run_fold(train, val, test, fold):
-        d = run.fold_dir(f'ravdess_{name}{tag}', fold); curves[f'{name}{tag} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
+        d = run.fold_dir(f"{p['key']}_{name}{tag}", fold); curves[f'{name}{tag} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(p['seed'] + fold)
         mask = None
         if label_fraction < 1:                   # the same labelled rows as `fusion.fusion_cv` keeps for this fold
             mask = label_mask(train, label_fraction, p['seed'] * 1000 + int(fold), 'label')
@@ -855,7 +856,7 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
             val = val[label_mask(val, label_fraction, p['seed'] * 1000 + int(fold) + 1, 'label')]
         w = p['ravdess_weights'] or {}
         make = lambda: build_model(name, p['ravdess_size'], task.outputs, p['ravdess_frames'], image, w.get(name, ''), w.get('mmer_text', '') if name == 'mmer' else '')
-        tr = make_tracker(p['tracker'], d, name=f'ravdess {name}{tag} fold {fold}')
+        tr = make_tracker(p['tracker'], d, name=f"{p['key']} {name}{tag} fold {fold}")
         t = task
         if spec.get('hgr'):                      # seed 002 end to end: task loss + λ·Soft-HGR (λ = 0 for the ablation twin)
             from avemo.fusion import HGRTask
@@ -870,19 +871,20 @@ def _ravdess_fold(run:RunDir, name:str, store:dict, cfg, task, p:dict, image:int
     return run_fold
 
 def _save_ravdess(run:RunDir, name:str, out, train, val, test, task, p:dict, image:int, face_crop:int, fold:int)->None:
-    "One fold's trained RAVDESS model as the named inference model `ravdess_<name>`, with its held-out actors' scores in the recipe."
+    "One fold's trained model as the named inference model `<corpus>_<name>` (`ravdess_<name>`), with its held-out actors' scores in the recipe."
     from avemo.inference import save_for_inference
     from avemo.ravdess import RAVDESS_MODELS
-    acts = lambda d: sorted(int(a) for a in d.actor.unique())
+    key, acts = p['key'], lambda d: sorted(d.actor.unique().tolist())
+    what, data = ('RAVDESS acted emotion', f"RAVDESS ({p['ravdess_channel']})") if key == 'ravdess' else (f'{key} label', key)
     scores = {k: float(v) for k, v in task.score(np.asarray(out.test), test.label.to_numpy()).items()}
-    save_for_inference(out.model, run.final_dir(f'ravdess_{name}'), 'avemo.ravdess:ravdess_classifier',
+    save_for_inference(out.model, run.final_dir(f'{key}_{name}'), 'avemo.ravdess:ravdess_classifier',
                        dict(model=name, size=p['ravdess_size'], classes=task.outputs, frames=p['ravdess_frames'], image=image),
-                       name=f'ravdess_{name}', kind='classifier', modality=RAVDESS_MODELS[name]['modality'], about=RAVDESS_MODELS[name]['about'],
+                       name=f'{key}_{name}', kind='classifier', modality=RAVDESS_MODELS[name]['modality'], about=RAVDESS_MODELS[name]['about'],
                        inputs=dict(sample_rate=16000, seconds=p['ravdess_seconds'], frames=p['ravdess_frames'], image=image, face_crop=face_crop,
-                                   face_fps=5., detector=read_json(run.processed('ravdess')/'preprocess.json', {}).get('detector', 'haar')),
+                                   face_fps=5., detector=read_json(run.processed(key)/'preprocess.json', {}).get('detector', 'haar')),
                        outputs=list(task.classes), range=[0, 1], scale='class probabilities (softmax of the logits), summing to 1',
-                       meaning={c: f'probability that the recording shows {c} (RAVDESS acted emotion)' for c in task.classes},
-                       trained_on=f"RAVDESS ({p['ravdess_channel']}), fold {fold}'s training actors {acts(train)} (validation actors {acts(val)}); "
+                       meaning={c: f'probability that the recording shows {c} ({what})' for c in task.classes},
+                       trained_on=f"{data}, fold {fold}'s training actors {acts(train)} (validation actors {acts(val)}); "
                                   f"actors {acts(test)} held out", held_out_actors=acts(test), held_out_scores=scores, fold=int(fold))
 
 def _check_fusion(sources:list, methods, fractions)->None:
@@ -910,22 +912,23 @@ def _fusion_markdown(title:str, table:pd.DataFrame, best:str, best_single:str, c
     return '\n'.join(md)
 
 def _ravdess_fusion_report(run:RunDir, results, fused, lam0, semi, extra, task, p:dict, res:StageResult)->str:
-    "The RAVDESS fusion section: every method beside its two sources, the chosen fusion per fold, HGR ablation, semi-supervised curve."
+    "The categorical track's fusion section (RAVDESS or another corpus): every method beside its two sources, the chosen fusion per fold, HGR ablation, semi-supervised curve."
+    k, T = p['key'], p['title']
     from avemo.fusion import FUSION_METHODS, FUSION_LITERATURE, fusion_table, validation_score, fold_comparison, semi_rows, semi_figure
     a, v = as_list(p['ravdess_fusion']); by = {r.name: r for r in results + fused + lam0}
-    singles = [by[f'ravdess/{a}'], by[f'ravdess/{v}']]
-    about = {f'ravdess/fusion_{k}': x['about'] for k, x in FUSION_METHODS.items()} | {'ravdess/fusion_hgr_lambda0': 'the hgr network with λ = 0 (ablation)',
+    singles = [by[f'{k}/{a}'], by[f'{k}/{v}']]
+    about = {f'{k}/fusion_{m}': x['about'] for m, x in FUSION_METHODS.items()} | {f'{k}/fusion_hgr_lambda0': 'the hgr network with λ = 0 (ablation)',
              singles[0].name: 'audio source', singles[1].name: 'video source'}
-    table = fusion_table(singles + fused + lam0, task, about); save_manifest(table, run.table('ravdess/fusion.csv'))
+    table = fusion_table(singles + fused + lam0, task, about); save_manifest(table, run.table(f'{k}/fusion.csv'))
     best = max(fused, key=lambda r: validation_score(r, task)); bs = max(singles, key=lambda r: r.summary().loc['mean', 'uar'])
     comp = fold_comparison(best, bs, task)
-    hgr = fold_comparison(by['ravdess/fusion_hgr'], lam0[0], task) if 'ravdess/fusion_hgr' in by else None
-    rows = semi_rows(semi, task) if semi else None; fig = run.figure('ravdess_semi')
+    hgr = fold_comparison(by[f'{k}/fusion_hgr'], lam0[0], task) if f'{k}/fusion_hgr' in by else None
+    rows = semi_rows(semi, task) if semi else None; fig = run.figure(f'{k}_semi')
     if rows is not None:
-        save_manifest(rows, run.table('ravdess/semi.csv'))
-        _close(semi_figure(rows, 'UAR (mean ± std over folds)', f'RAVDESS: {a} + {v}, HGR network', fig)); res.figures['ravdess_semi'] = fig
+        save_manifest(rows, run.table(f'{k}/semi.csv'))
+        _close(semi_figure(rows, 'UAR (mean ± std over folds)', f'{T}: {a} + {v}, HGR network', fig)); res.figures[f'{k}_semi'] = fig
     ex = ('\nThe two sources re-trained on the same labelled clips (UAR): ' + ', '.join(f"{r.name.split('/', 2)[2]} {r.summary().loc['mean', 'uar']:.3f}" for r in extra) + '.\n') if extra else ''
-    res.tables.update(**{'ravdess fusion': table, 'ravdess fusion: chosen vs best single, per fold': comp})
+    res.tables.update(**{f'{k} fusion': table, f'{k} fusion: chosen vs best single, per fold': comp})
     res.notes.append(f'fusion chosen on validation: {best.name} (UAR {best.summary().loc["mean", "uar"]:.3f}); best single {bs.name} '
                      f'({bs.summary().loc["mean", "uar"]:.3f}); better in {int((comp.difference > 0).sum())} of {len(comp)} folds')
     md = _fusion_markdown(f'Fusion of {a} (audio) and {v} (video): seed 003 methods 1-5 and the other heads', table, best.name, bs.name, comp, hgr, rows,
@@ -935,11 +938,12 @@ def _ravdess_fusion_report(run:RunDir, results, fused, lam0, semi, extra, task, 
              f'HGR λ = {p["hgr_lambda"]:g}; best epoch on the validation actors\' UAR. The training clips\' features come from models trained on them, '
              'so heads that read the outputs (m1, late) see over-confident training inputs, as in seed 003.\n')
     lit = '\n### Seed 003 Table 3 (literature, not measured here; the seed describes no split)\n\n' + md_table(FUSION_LITERATURE)
-    return '\n## RAVDESS fusion (measured in this run)\n\n' + md + notes + lit
+    return f'\n## {T} fusion (measured in this run)\n\n' + md + notes + lit
 
 def _ravdess_fusion(run:RunDir, items:pd.DataFrame, store:dict, feats:dict, cfg, task, p:dict, image:int, curves:dict,
                    )->tuple[list, list, dict, list]: # fusion results, [λ = 0 arm], (fraction, arm) -> result, sources re-trained on fewer labels
     "Every fusion method over the two sources' fold features, the HGR ablation and the semi-supervised curve (sources re-trained per label share)."
+    k, T = p['key'], p['title']
     from avemo.fusion import fusion_cv, FUSION_METHODS
     a, v = as_list(p['ravdess_fusion']); index = {u: i for i, u in enumerate(items.utt_id)}
     fcfg = TrainConfig.from_prefix(p, 'fusion', optimizer='adamw', seed=p['seed'], progress=False)
@@ -948,28 +952,30 @@ def _ravdess_fusion(run:RunDir, items:pd.DataFrame, store:dict, feats:dict, cfg,
     def cv(fa, fv, method, name, **kw):
         return fusion_cv(items, features(fa, fv), index, method, task, fcfg, lambda f: run.fold_dir(name.replace('/', '_'), f), name,
                          p['fusion_width'], p['modality_dropout'], **{'hgr_lambda': p['hgr_lambda'], 'seed': p['seed'], 'stratify': 'label', **kw})
-    fused = [cv(feats[a], feats[v], m, f'ravdess/fusion_{m}') for m in tqdm(as_list(p['fusion_methods']), desc='RAVDESS fusion', leave=False)]
-    lam0 = cv(feats[a], feats[v], 'hgr', 'ravdess/fusion_hgr_lambda0', hgr_lambda=0.)
+    fused = [cv(feats[a], feats[v], m, f'{k}/fusion_{m}') for m in tqdm(as_list(p['fusion_methods']), desc=f'{T} fusion', leave=False)]
+    lam0 = cv(feats[a], feats[v], 'hgr', f'{k}/fusion_hgr_lambda0', hgr_lambda=0.)
     semi, extra, by = {}, [], {r.name: r for r in fused}
     for frac in as_list(p['label_fractions'], float):
         fa, fv = feats[a], feats[v]
-        if frac == 1 and 'ravdess/fusion_hgr' in by:      # all labels: the two arms are the λ = 0 arm and fusion_hgr, already trained
-            semi[(1.0, 'supervised')], semi[(1.0, 'hgr')] = replace(lam0, name='ravdess/semi/1/supervised'), replace(by['ravdess/fusion_hgr'], name='ravdess/semi/1/hgr')
+        if frac == 1 and f'{k}/fusion_hgr' in by:      # all labels: the two arms are the λ = 0 arm and fusion_hgr, already trained
+            semi[(1.0, 'supervised')], semi[(1.0, 'hgr')] = replace(lam0, name=f'{k}/semi/1/supervised'), replace(by[f'{k}/fusion_hgr'], name=f'{k}/semi/1/hgr')
             continue
         if frac < 1:                             # the sources see only the labelled share too: nothing of the unlabelled clips' labels leaks in
             fa, fv, tag = {}, {}, f'_semi{frac:g}'
             for src, store_f in ((a, fa), (v, fv)):
                 extra.append(cross_validate(items, _ravdess_fold(run, src, store, cfg, task, p, image, curves, store_f, items, frac, tag),
-                                            f'ravdess/semi/{frac:g}/{src}', seed=p['seed'], task=task))
+                                            f'{k}/semi/{frac:g}/{src}', seed=p['seed'], task=task))
         for arm, lam in (('supervised', 0.), ('hgr', p['hgr_lambda'])):
-            semi[(frac, arm)] = cv(fa, fv, 'hgr', f'ravdess/semi/{frac:g}/{arm}', hgr_lambda=lam, label_fraction=frac)
+            semi[(frac, arm)] = cv(fa, fv, 'hgr', f'{k}/semi/{frac:g}/{arm}', hgr_lambda=lam, label_fraction=frac)
     return fused, [lam0], semi, extra
 
-def ravdess_stage(run, # the run directory, after the prepare stage (with `ravdess` among its corpora)
-                  *, ravdess_models:list=(), # models to train (avemo.ravdess.RAVDESS_MODELS); empty: all of them
+def ravdess_stage(run, # the run directory, after the prepare stage (with `ravdess`, or `corpus`, among its corpora)
+                  *, corpus:str='', # the categorical audio-visual corpus of the registry: ravdess (empty), crema_d, enterface or baum1s (`avemo pipeline --corpus`)
+                  ravdess_classes:list=(), # classes kept, in label order; empty: the corpus's own (BAUM-1s: the six basic emotions)
+                  ravdess_models:list=(), # models to train (avemo.ravdess.RAVDESS_MODELS); empty: all of them
                   ravdess_size:str='demo', # demo (tiny widths, CPU) or real (the published architectures: ResNet-50, r3d_18, mvit_v2_s, wav2vec2-base, …)
                   ravdess_folds:int=6, # actor-independent, gender-balanced folds (6 of 4 actors on RAVDESS); as many as actors or more: leave-one-actor-out
-                  ravdess_channel:str='speech', # speech, song or both (kept apart by default)
+                  ravdess_channel:str='speech', # RAVDESS: speech, song or both (kept apart by default)
                   ravdess_frames:int=16, # face crops per clip, evenly spaced (seed 004: 16; seed 003: 15)
                   ravdess_seconds:float=3.0, # audio per clip (crop or zero-pad)
                   ravdess_image:int=0, # face-crop side the video models see (bilinear resize); 0: as preprocessed
@@ -992,50 +998,68 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
                   tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
                   seed:int=0, # initialisation and shuffling seed
                  )->StageResult:
-    "RAVDESS 8-class emotion under actor-independent folds: the majority baseline and every video, audio and audio-visual model."
-    from avemo.ravdess import (ravdess_items, assign_folds, check_folds, ClassTask, majority_baseline, RAVDESS_MODELS, RAVDESS_PROTOCOL,
+    """The categorical track: RAVDESS 8-class emotion (or CREMA-D, eNTERFACE'05, BAUM-1s with `corpus`) under actor-independent folds,
+    the majority baseline and every video, audio and audio-visual model."""
+    from avemo.ravdess import (ravdess_items, corpus_items, track_classes, assign_folds, check_folds, ClassTask, majority_baseline, RAVDESS_MODELS, RAVDESS_PROTOCOL,
                                RAVDESS_LITERATURE, confusion_figure, ravdess_markdown, load_clips)
-    p, run = dict(locals()), RunDir(run); _need(run, ('ravdess', 'clips'))
+    from avemo.corpora import get_corpus
+    from functools import partial
+    p, run = dict(locals()), RunDir(run); c = get_corpus(corpus or 'ravdess'); key = p['key'] = c.name
+    if c.task != 'categorical' or c.modality != 'audio-visual': raise ValueError(f'{c.name} is a {c.modality} {c.task} corpus; the categorical track (ravdess stage) needs an audio-visual categorical one')
+    _need(run, (key, 'clips'))
     names, fsrc = as_list(ravdess_models) or list(RAVDESS_MODELS), as_list(ravdess_fusion)
     if unknown := [n for n in names if n not in RAVDESS_MODELS]: raise ValueError(f'unknown RAVDESS model(s) {unknown}; models are {list(RAVDESS_MODELS)}')
     _check_fusion(fsrc, fusion_methods, label_fractions)
     names += [n for n in fsrc if n not in names]                          # the fusion sources are trained in any case
-    clips, dropped = load_manifest(run.manifest('ravdess', 'clips')), []
-    items = assign_folds(ravdess_items(clips, ravdess_channel, dropped), ravdess_folds)
+    clips, dropped, classes = load_manifest(run.manifest(key, 'clips')), [], track_classes(key, ravdess_classes)
+    if key == 'ravdess':
+        items = assign_folds(ravdess_items(clips, ravdess_channel, dropped), ravdess_folds)
+        if classes != c.classes:                                           # a subset: the other recordings are dropped, labels follow `classes`
+            dropped += [dict(utt_id=u, reason=f'class {e!r} is not among the classes kept') for u, e in zip(items.utt_id, items.emotion) if e not in classes]
+            items = items[items.emotion.isin(classes)].assign(label=lambda d: d.emotion.map(classes.index)).reset_index(drop=True)
+        p['title'], protocol, literature, source = 'RAVDESS', RAVDESS_PROTOCOL, RAVDESS_LITERATURE, f'RAVDESS ({ravdess_channel})'
+    else:
+        items = corpus_items(clips, key, classes, ravdess_folds, dropped)
+        p['title'], literature, source = c.name, None, c.name
+        protocol = (c.protocol + ' One item per clip (its audio and its video are one item); whole speakers of the training folds are held out '
+                    f'for validation. Chance is {1 / len(classes):.1%} UAR with {len(classes)} classes.')
+    if items.fold.nunique() < 2: raise ValueError(f'{key}: {items.actor.nunique()} speaker(s) give {items.fold.nunique()} fold; the categorical track needs at least 2')
     check_folds(items, seed=seed)                                          # no actor and no recording in two splits of any fold
-    save_manifest(items, run.table('ravdess/items.csv')); save_manifest(items.groupby('actor')[['gender', 'fold']].first().reset_index(), run.table('ravdess/folds.csv'))
-    if dropped: save_manifest(pd.DataFrame(dropped), run.table('ravdess/dropped.csv'))
-    crop = int(np.load(run.processed('ravdess')/items.faces_npy.iloc[0], mmap_mode='r').shape[1]); image = ravdess_image or crop
+    save_manifest(items, run.table(f'{key}/items.csv')); save_manifest(items.groupby('actor')[['gender', 'fold']].first().reset_index(), run.table(f'{key}/folds.csv'))
+    if dropped: save_manifest(pd.DataFrame(dropped), run.table(f'{key}/dropped.csv'))
+    crop = int(np.load(run.processed(key)/items.faces_npy.iloc[0], mmap_mode='r').shape[1]); image = ravdess_image or crop
     if ravdess_inference_fold and ravdess_inference_fold not in set(items.fold): raise ValueError(f'ravdess_inference_fold {ravdess_inference_fold} is not a fold (folds: {sorted(set(items.fold))}; 0: none)')
-    data = run.data_source('tiny demo corpus (stage test)'); task = ClassTask()
-    print(f'RAVDESS ({ravdess_channel}): {len(clips)} files -> {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
+    data = run.data_source('tiny demo corpus (stage test)'); task = ClassTask(classes); T = p['title']
+    print(f'{source}: {len(clips)} files -> {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
           f'({len(dropped)} dropped); face crops {image} px; data: {data}; {process_info()}')
     cfg, curves = TrainConfig.from_prefix(p, 'ravdess', seed=seed, progress=False), {}
-    store = load_clips(items, run.processed('ravdess'), ravdess_frames, image)   # every file read once, for every model and fold
-    results = [cross_validate(items, majority_baseline, 'ravdess/majority_baseline', seed=seed, task=task)]
+    store = load_clips(items, run.processed(key), ravdess_frames, image)   # every file read once, for every model and fold
+    results = [cross_validate(items, partial(majority_baseline, classes=task.outputs), f'{key}/majority_baseline', seed=seed, task=task)]
     feats = {n: {} for n in fsrc}
     for name in names:
         results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves, feats.get(name), items,
-                                                           save_fold=ravdess_inference_fold, face_crop=crop), f'ravdess/{name}', seed=seed, task=task))
+                                                           save_fold=ravdess_inference_fold, face_crop=crop), f'{key}/{name}', seed=seed, task=task))
     fused, lam0, semi, extra = _ravdess_fusion(run, items, store, feats, cfg, task, p, image, curves) if fsrc else ([], [], {}, [])
     e2e = []                                                              # seed 002 semi-supervised, end to end
     if {'av_hgr', 'av_hgr_lambda0'} <= set(names):
         for f in [f for f in as_list(hgr_end_to_end_fractions, float) if f < 1]:
             for model, arm in (('av_hgr', 'hgr'), ('av_hgr_lambda0', 'supervised')):
                 e2e.append(cross_validate(items, _ravdess_fold(run, model, store, cfg, task, p, image, curves, label_fraction=f, tag=f'_semi{f:g}'),
-                                          f'ravdess/semi_e2e/{f:g}/{arm}', seed=seed, task=task))
-    res = StageResult('ravdess', notes=[f'{len(dropped)} recording(s) dropped (no audio or no face crops): see ravdess/dropped.csv in the tables'] if dropped else [])
-    header = (f'Data: {data}. Channel: {ravdess_channel}. {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
-              f'(the fold of every actor: ravdess/folds.csv in the tables). {ravdess_frames} face crops of {image} px and {ravdess_seconds:g} s of audio per clip; '
+                                          f'{key}/semi_e2e/{f:g}/{arm}', seed=seed, task=task))
+    res = StageResult('ravdess', notes=[f'{len(dropped)} recording(s) dropped ({"no audio or no face crops" if key == "ravdess" and classes == c.classes else "no audio, no face crops or a class not kept"}): '
+                                        f'see {key}/dropped.csv in the tables'] if dropped else [])
+    header = (f'Data: {data}.' + (f' Channel: {ravdess_channel}.' if key == 'ravdess' else '') + f' {len(items)} recordings of {items.actor.nunique()} actors in {items.fold.nunique()} folds '
+              + (f'({len(classes)} classes: {", ".join(classes)}) ' if classes != c.classes or key != 'ravdess' else '')
+              + f'(the fold of every actor: {key}/folds.csv in the tables). {ravdess_frames} face crops of {image} px and {ravdess_seconds:g} s of audio per clip; '
               f'{ravdess_epochs} epochs, batch {ravdess_batch_size}, {ravdess_optimizer} at {ravdess_lr:g}, best epoch on the validation actors\' UAR; size {ravdess_size}.')
-    res.tables['ravdess'] = summary = write_cv_report(results, run.tables, 'ravdess', header, protocol=RAVDESS_PROTOCOL)
-    res.tables['literature (not measured here)'] = RAVDESS_LITERATURE
+    res.tables[key] = summary = write_cv_report(results, run.tables, key, header, protocol=protocol)
+    if literature is not None: res.tables['literature (not measured here)'] = literature
     res.metrics = m = {k: v for r in results + fused + lam0 + list(semi.values()) + extra + e2e for k, v in r.metrics().items()}
     run.write_metrics('ravdess', m)
-    chance, major = 1 / task.outputs, m['ravdess/majority_baseline/uar']
+    chance, major = 1 / task.outputs, m[f'{key}/majority_baseline/uar']
     for n in names:
-        u = m[f'ravdess/{n}/uar']
-        res.notes.append(f"{n} ({RAVDESS_MODELS[n]['modality']}): UAR {u:.3f} ± {m[f'ravdess/{n}/uar_std']:.3f}: "
+        u = m[f'{key}/{n}/uar']
+        res.notes.append(f"{n} ({RAVDESS_MODELS[n]['modality']}): UAR {u:.3f} ± {m[f'{key}/{n}/uar_std']:.3f}: "
                          + ('beats' if u > max(chance, major) else 'does NOT beat') + f' chance ({chance:.3f}) and the majority class ({major:.3f})')
     if {'av_hgr', 'av_hgr_lambda0'} <= set(names):                      # the end-to-end HGR ablation, per test fold
         by = {r.name.split('/', 1)[1]: r.folds.set_index('fold').uar for r in results + e2e}
@@ -1046,13 +1070,15 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
             res.notes.append(f"HGR end to end (seed 002), {f:.0%} of the training labels: with λ = {hgr_lambda:g} UAR {by[a].mean():.3f}, λ = 0 {by[b].mean():.3f} "
                              f"({dlt.mean():+.3f}, better in {int((dlt > 0).sum())} of {len(dlt)} folds; per fold {', '.join(f'{v:+.3f}' for v in dlt)})"
                              + ('; the λ > 0 arm also trains on the unlabelled clips (audio-visual term only)' if f < 1 else ''))
-    _close(confusion_figure({r.name.split('/', 1)[1]: r.predictions for r in results[1:]}, out=run.figure('ravdess_confusion')))
-    _close(plot_curves({k: v for k, v in curves.items() if k.endswith('fold 1')}, keys=('train_loss', 'val_uar'), out=run.figure('ravdess_curves'),
-                       title='RAVDESS (fold 1): training loss and validation UAR'))
-    res.figures.update(ravdess_confusion=run.figure('ravdess_confusion'), ravdess_curves=run.figure('ravdess_curves'))
-    figs = {'RAVDESS confusion matrices': run.figure('ravdess_confusion').relative_to(run.path), 'RAVDESS training curves': run.figure('ravdess_curves').relative_to(run.path)}
+    conf, crv = run.figure(f'{key}_confusion'), run.figure(f'{key}_curves')
+    _close(confusion_figure({r.name.split('/', 1)[1]: r.predictions for r in results[1:]}, classes, out=conf, corpus=T))
+    _close(plot_curves({k: v for k, v in curves.items() if k.endswith('fold 1')}, keys=('train_loss', 'val_uar'), out=crv,
+                       title=f'{T} (fold 1): training loss and validation UAR'))
+    res.figures.update(**{f'{key}_confusion': conf, f'{key}_curves': crv})
+    figs = {f'{T} confusion matrices': conf.relative_to(run.path), f'{T} training curves': crv.relative_to(run.path)}
     fmd = _ravdess_fusion_report(run, results, fused, lam0, semi, extra, task, p, res) if fsrc else ''
-    atomic_write(run.table('ravdess_report.md'), lambda f: Path(f).write_text(ravdess_markdown(summary, header, res.notes, figs) + fmd))
+    title = 'RAVDESS: 8-class emotion, actor-independent' if key == 'ravdess' and classes == c.classes else f'{T}: {len(classes)}-class emotion, speaker-independent'
+    atomic_write(run.table('ravdess_report.md'), lambda f: Path(f).write_text(ravdess_markdown(summary, header, res.notes, figs, title, protocol, literature) + fmd))
     return res
 
 
@@ -1061,6 +1087,11 @@ BENCHMARK_LITERATURE = pd.DataFrame([
     dict(model='w2v2-L-robust-12 (Wagner et al. 2023, TPAMI)', corpus='msp_podcast', partition='Test1 (MSP-Podcast v1.7, as in the paper)',
          ccc_valence=0.638, ccc_arousal=np.nan, ccc_dominance=np.nan,
          note='literature; valence from the abstract; arousal and dominance are in the paper and were not checked here'),
+    *[dict(model='Odyssey 2024 challenge baseline, WavLM multi-attribute (Goncalves et al. 2024)', corpus='msp_podcast',
+           partition=f'{part} of the Odyssey 2024 challenge (the card does not name the MSP-Podcast release)', ccc_valence=v, ccc_arousal=a, ccc_dominance=d,
+           note='literature; as labelled on the model card huggingface.co/3loi/SER-Odyssey-Baseline-WavLM-Multi-Attributes (columns Val, Dom, Aro); '
+                'not checked against the paper')
+      for part, v, a, d in (('Test3', 0.577, 0.405, 0.577), ('Development', 0.652, 0.579, 0.688))],
 ])
 
 def _roles(df:pd.DataFrame, c)->pd.Series: return df[c.split_col].map(lambda v: (c.roles or {}).get(v, v))

@@ -71,3 +71,24 @@ def test_pipeline_on_the_msp_podcast_demo_reports_test1(tmp_path):
     assert 'official MSP-Podcast partitions' in readme and '| mfcc_baseline | Test1 |' in readme
     sk = pd.read_csv(tmp_path/'run/processed/msp_podcast/skipped.csv')          # the demo tree's deliberate defects, one report
     assert sk.reason.str.contains('outside').any() and sk.reason.str.contains('duplicated').any()
+
+def test_pipeline_on_a_categorical_corpus_runs_the_categorical_track(tmp_path):
+    "`avemo pipeline --corpus crema_d` on its demo tree: prepare + the categorical track (the ravdess stage) only, per-corpus keys, a run README."
+    import json, os, subprocess, sys
+    env = dict(os.environ, OMP_NUM_THREADS='1', HF_HUB_OFFLINE='1', PYTHONWARNINGS='ignore')
+    r = subprocess.run([str(Path(sys.executable).parent/'avemo'), 'pipeline', '--corpus', 'CREMA-D', '--out', str(tmp_path/'run'),
+                        '--ravdess_models', '[wave_cnn_short, efficientface]', '--ravdess_epochs', '2', '--ravdess_folds', '2',
+                        '--fusion_methods', '[late]', '--label_fractions', '[]', '--tracker', 'none'],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert '[1/2] prepare' in r.stdout and '[2/2] ravdess' in r.stdout, r.stdout
+    m = json.loads((tmp_path/'run/metrics.json').read_text())
+    assert {'crema_d/wave_cnn_short/uar', 'crema_d/efficientface/f1', 'crema_d/fusion_late/uar', 'crema_d/majority_baseline/wa'} <= set(m), sorted(m)
+    assert not any(k.startswith('ravdess/') for k in m)
+    items = pd.read_csv(tmp_path/'run/tables/crema_d/items.csv')
+    assert set(items.emotion) <= {'anger', 'disgust', 'fear', 'happiness', 'neutral', 'sadness'} and items.groupby('actor').fold.nunique().max() == 1
+    assert '1003_TSI_SAD_LO' not in set(items.utt_id)                         # its video is missing: a recorded skip of preprocessing
+    readme = (tmp_path/'run/README.md').read_text()
+    assert '## crema_d: 6-class emotion, speaker-independent (measured in this run)' in readme and 'Actor-independent k-fold' in readme
+    rec = json.loads((tmp_path/'run/models/crema_d_efficientface/final/model.json').read_text())   # a named inference model for `avemo predict`
+    assert rec['name'] == 'crema_d_efficientface' and rec['outputs'] == ['anger', 'disgust', 'fear', 'happiness', 'neutral', 'sadness']
