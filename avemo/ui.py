@@ -19,8 +19,9 @@ __all__ = ['COMMAND_LINE', 'UI_ONLY', 'RANGES', 'LIST_RANGES', 'MANIFESTS', 'TRA
            'free_gb', 'check_form', 'ui_file', 'profile_yaml', 'pipeline_command', 'launch', 'pipeline_process',
            'stop_run', 'resume_run', 'last_launch', 'stage_progress', 'eta_seconds', 'training_runs', 'read_curves',
            'curve_figure', 'png', 'curve_flags', 'redact', 'log_tail', 'comet_status', 'tune_studies', 'study_view',
-           'run_models', 'predict_item', 'predict_upload', 'vad_html', 'va_plane', 'test_items', 'field_row',
-           'ConfigurePanel', 'MonitorPanel', 'InteractPanel', 'App', 'app', 'app_notebook', 'voila_argv', 'ui']
+           'run_models', 'predict_item', 'predict_upload', 'vad_html', 'class_html', 'va_plane', 'test_items',
+           'field_row', 'ConfigurePanel', 'MonitorPanel', 'InteractPanel', 'App', 'app', 'app_notebook', 'voila_argv',
+           'ui']
 
 # %% ../nbs/18_ui.ipynb #3ad3af98
 def _kind(anno, default)->str:
@@ -540,12 +541,15 @@ def study_view(storage:str, # an Optuna storage URL (sqlite:///…/study.db)
 MODEL_NAMES = ('speech', 'visual', 'fusion')
 
 def run_models(run)->list[str]:
-    "The run's named inference models the panel offers (speech, visual, fusion), in that order."
-    from avemo.inference import inference_models
+    "The run's named inference models the panel offers: speech, visual, fusion in that order, then its categorical classifiers (`ravdess_<model>`, `crema_d_<model>`, …) by name."
+    from avemo.inference import inference_models, read_recipe
     from avemo.data import BadInputError
     try: have = inference_models(run)
     except (BadInputError, OSError): have = {}
-    return [m for m in MODEL_NAMES if m in have]
+    def classifier(d):
+        try: return read_recipe(d).get('kind') == 'classifier'
+        except Exception: return False                                   # an unreadable recipe is not offered (loading it would say why)
+    return [m for m in MODEL_NAMES if m in have] + sorted(n for n, d in have.items() if n not in MODEL_NAMES and classifier(d))
 
 def _note(s:dict, video:bool, pred)->str:
     if video and pred.uses_face and not s.get('face_tracks'): return 'no face found in the video: the prediction uses the audio only'
@@ -601,6 +605,21 @@ def vad_html(res:dict, # a successful `predict_item`
     note = f"<p style='color:#8a6d00'>{html.escape(res['note'])}</p>" if res.get('note') else ''
     return head + note + f'<table>{rows}</table>' + cat
 
+def class_html(res:dict, # a successful `predict_item` of a classifier (`predict.classify_file`'s summary and windows)
+               classes:list, # the model's classes, in output order
+              )->str:
+    "A classifier's prediction: the top class, and every class's probability (mean over the predicted windows) as a sorted HTML table."
+    s, df = res['summary'], res['windows']
+    probs = df[[f'prob_{c}' for c in classes]].dropna().mean().to_numpy()
+    bar = lambda v: f'<div style="width:160px;height:10px;background:#eee"><div style="width:{v * 160:.0f}px;height:10px;background:#1f77b4"></div></div>'
+    rows = ''.join(f'<tr><td><b>{html.escape(c)}</b></td><td class="avemo-prob-{html.escape(c)}" style="font-family:monospace">{p:.3f}</td><td>{bar(p)}</td></tr>'
+                   for c, p in sorted(zip(classes, probs), key=lambda t: -t[1]))
+    head = (f"<p><b>{html.escape(Path(s['file']).name)}</b>: model <b>{html.escape(str(s['model']))}</b>, {s['duration']:.1f} s, "
+            f"{s['windows_predicted']} of {s['windows']} windows predicted; class probabilities, the mean over windows</p>"
+            f"<p>most likely: <b class='avemo-class'>{html.escape(str(s['label']))}</b> ({s['confidence']:.2f})</p>")
+    note = f"<p style='color:#8a6d00'>{html.escape(res['note'])}</p>" if res.get('note') else ''
+    return head + note + f'<table>{rows}</table>'
+
 def va_plane(res:dict, # a successful `predict_item`
              prototypes:dict|None=None, # category -> VAD point (the model recipe's `prototypes`)
              title:str='')->"Figure":
@@ -625,7 +644,7 @@ def va_plane(res:dict, # a successful `predict_item`
 def test_items(run, # a run directory
                limit:int=100, # files of each corpus at most
               )->dict: # label -> file
-    "Files of the run's test data to try: IEMOCAP utterances (with their labels) and RAVDESS audio-visual clips (with their emotion)."
+    "Files of the run's test data to try: IEMOCAP utterances (with their labels), RAVDESS audio-visual clips and the other categorical corpora's clips (with their emotion)."
     import pandas as pd
     run, out = RunDir(run), {}
     if run.manifest('iemocap', 'utterances').exists():
@@ -635,6 +654,10 @@ def test_items(run, # a run directory
         df = pd.read_csv(run.manifest('ravdess', 'clips'))
         for r in df[df.modality == 'full-AV'].head(limit).itertuples():
             if Path(r.path).is_file(): out[f'RAVDESS {Path(r.path).name} · {r.emotion} (video)'] = r.path
+    for key in ('crema_d', 'enterface', 'baum1s'):                       # the categorical track's other corpora (`--corpus`)
+        if run.manifest(key, 'clips').exists():
+            for r in pd.read_csv(run.manifest(key, 'clips')).head(limit).itertuples():
+                if isinstance(r.video_path, str) and Path(r.video_path).is_file(): out[f'{key} {Path(r.video_path).name} · {r.emotion} (video)'] = r.video_path
     return out
 
 # %% ../nbs/18_ui.ipynb #9241aa09
@@ -830,7 +853,7 @@ class MonitorPanel:
 
 # %% ../nbs/18_ui.ipynb #3a531b50
 class InteractPanel:
-    "Upload a file or pick one of the run's test set, choose the model: VAD values with their meaning, the VA plane, the trajectory."
+    "Upload a file or pick one of the run's test set, choose the model: VAD values with their meaning, the VA plane, the trajectory; a classifier's class probabilities."
     def __init__(self, run, workdir='.'):
         W = _w(); self.workdir, self._preds = Path(workdir), {}
         self.model = _classed(W.Dropdown(description='model', layout=W.Layout(width='260px')), 'avemo-model')
@@ -860,11 +883,18 @@ class InteractPanel:
         return self._preds[key]
 
     def show(self, res:dict)->dict:
-        "Show a prediction, or its error alone."
+        "Show a prediction (VAD values and the VA plane; a classifier's class probabilities over time), or its error alone."
         from avemo.inference import VAD_MEANING
         self.error.value = '' if res['ok'] else _err(res['error'])
-        self.result.value = vad_html(res, VAD_MEANING) if res['ok'] else ''
-        self.image.value = png(va_plane(res, self.predictor().recipe.get('prototypes'), f"{Path(res['summary']['file']).name}: {self.model.value}")) if res['ok'] else b''
+        if not res['ok']: self.result.value, self.image.value = '', b''; return res
+        pred, title = self.predictor(), f"{Path(res['summary']['file']).name}: {self.model.value}"
+        if getattr(pred, 'kind', '') == 'classifier':
+            import matplotlib.pyplot as plt
+            from avemo.predict import class_figure
+            self.result.value = class_html(res, pred.classes); fig = class_figure(res['windows'], pred.classes, title)
+            try: self.image.value = png(fig)
+            finally: plt.close(fig)
+        else: self.result.value, self.image.value = vad_html(res, VAD_MEANING), png(va_plane(res, pred.recipe.get('prototypes'), title))
         return res
 
     def _guard(self, fn)->dict:
