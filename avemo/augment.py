@@ -10,8 +10,9 @@ import torch, torchaudio.functional as AF
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['SR', 'Gain', 'WhiteNoise', 'ColouredNoise', 'Reverb', 'LowPass', 'HighPass', 'BandPass', 'BandReject', 'TimeMask',
-           'Shift', 'Speed', 'fast_pitch_shift', 'PitchShift', 'default_augmentations', 'RandomAugment', 'two_views']
+__all__ = ['SR', 'AUGMENTATION_SETS', 'Gain', 'WhiteNoise', 'ColouredNoise', 'Reverb', 'LowPass', 'HighPass', 'BandPass',
+           'BandReject', 'TimeMask', 'Shift', 'Speed', 'fast_pitch_shift', 'PitchShift', 'default_augmentations',
+           'paralinguistic_augmentations', 'augmentations', 'RandomAugment', 'two_views']
 
 # %% ../nbs/03_augment.ipynb #4f6d7b48
 SR = 16000
@@ -136,6 +137,20 @@ def default_augmentations(fast_pitch:bool=True, sr:int=SR)->list:
     return [(PitchShift(3., fast_pitch, sr), 0.3), (WhiteNoise(), 0.3), (ColouredNoise(), 0.3), (Reverb(sr=sr), 0.3),
             (LowPass(sr=sr), 0.15), (HighPass(sr=sr), 0.15), (BandPass(sr=sr), 0.1), (BandReject(sr=sr), 0.1),
             (TimeMask(), 0.3), (Gain(), 0.4), (Speed(), 0.3), (Shift(), 0.4)]
+
+def paralinguistic_augmentations(fast_pitch:bool=True, sr:int=SR)->list:
+    """The channel augmentations only: noise, reverberation, a notch, time masks and shifts. Left out are the five that change what
+    carries emotion in speech (pitch shift, speed, gain, low- and high-pass, band-pass: pitch, rate, loudness and spectral tilt), so
+    that a view-invariant encoder is not taught to discard the cues of arousal and dominance."""
+    return [(WhiteNoise(), 0.3), (ColouredNoise(), 0.3), (Reverb(sr=sr), 0.3), (BandReject(sr=sr), 0.1), (TimeMask(), 0.3), (Shift(), 0.4)]
+
+AUGMENTATION_SETS = dict(thesis=default_augmentations, paralinguistic=paralinguistic_augmentations)
+
+def augmentations(name:str='thesis', # a key of `AUGMENTATION_SETS`
+                  fast_pitch:bool=True, sr:int=SR)->list:
+    "A named augmentation set: `thesis` (the twelve, §4.1.2) or `paralinguistic` (the channel ones only)."
+    if name not in AUGMENTATION_SETS: raise ValueError(f'unknown augmentation set {name!r}; sets are {list(AUGMENTATION_SETS)}')
+    return AUGMENTATION_SETS[name](fast_pitch, sr)
 
 class RandomAugment:
     "Random single augmentations or chains on a batch, reproducible under a generator."

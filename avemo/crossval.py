@@ -20,7 +20,7 @@ from .probes import ridge_linear
 __all__ = ['PROTOCOL', 'holdout_dialogs', 'loso_split', 'CCCObjective', 'vad_collect', 'vad_metrics', 'Task', 'VADTask',
            'FoldFit', 'CVResult', 'cross_validate', 'mean_baseline', 'predict_dataset', 'fit_dataset_fold',
            'fit_vad_fold', 'HeadOnEmbeddings', 'RidgeResidual', 'fold_standardize', 'fit_head_fold', 'ids_hash',
-           'cached_embeddings']
+           'state_hash', 'cached_embeddings']
 
 # %% ../nbs/02c_crossval.ipynb #c7bceb9a
 PROTOCOL = ("Leave-one-session-out (LOSO) 5-fold cross-validation on IEMOCAP: each fold trains on four sessions and tests on the "
@@ -248,17 +248,29 @@ from safetensors.torch import save_file, load_file
 
 def ids_hash(ids)->str: return hashlib.sha256('\n'.join(map(str, ids)).encode()).hexdigest()[:16]
 
+def state_hash(module:nn.Module)->str:
+    "A fingerprint of a module's weights and buffers (names, dtypes, shapes, bytes): the key of what it embeds."
+    h = hashlib.sha256()
+    for k, v in sorted(module.state_dict().items()):
+        t = v.detach().cpu().contiguous().reshape(-1)
+        h.update(f'{k}:{t.dtype}:{tuple(v.shape)};'.encode()); h.update(t.view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:16]
+
+def _text(t:torch.Tensor)->str: return t.numpy().tobytes().decode()
+def _bytes(s:str)->torch.Tensor: return torch.frombuffer(bytearray(s.encode()), dtype=torch.uint8)
+
 def cached_embeddings(path, # `<model dir>/embeddings.safetensors`
                       ids, # the row ids (utt_id, or crop keys) the tensor's rows stand for, in order
                       compute:Callable|None=None, # () -> (len(ids), D) tensor; None: the cache must exist
+                      key:str='', # what computed it (`state_hash` of the encoder): a cache of another key is recomputed; '' and readers (compute None): not checked
                      )->torch.Tensor:
-    "Load embeddings computed for exactly these `ids`, or compute and save them (atomically)."
+    "Load embeddings computed for exactly these `ids` (by the encoder `key` names), or compute and save them (atomically)."
     path, h = Path(path), ids_hash(ids)
     if path.exists():
         t = load_file(str(path))
-        if t['ids_hash'].numpy().tobytes().decode() == h: return t['emb']
+        if _text(t['ids_hash']) == h and (compute is None or not key or ('key' in t and _text(t['key']) == key)): return t['emb']
         if compute is None: raise ValueError(f'{path} was computed for other rows than the ones asked for')
     elif compute is None: raise FileNotFoundError(f'{path} not found: run the stage that embeds with this encoder first')
     emb = compute().float().contiguous(); path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_suffix('.tmp')
-    save_file({'emb': emb, 'ids_hash': torch.frombuffer(bytearray(h.encode()), dtype=torch.uint8)}, str(tmp)); tmp.replace(path)
+    save_file({'emb': emb, 'ids_hash': _bytes(h), **({'key': _bytes(key)} if key else {})}, str(tmp)); tmp.replace(path)
     return emb

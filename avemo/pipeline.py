@@ -292,7 +292,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     """Run the stage notebooks and the ablation arms, each after what it `needs`, skipping those already completed with the same parameters,
     notebook and upstream results. With `jobs` > 1 (profile key or `--jobs`), independent jobs run side by side (one process each)."""
     registry, nbs = registry or STAGES, Path(nbs) if nbs else nbs_dir()
-    corpus = _corpus(overrides or {})
+    corpus = _corpus({**load_profile(profile), **(overrides or {})})     # `--corpus`, or a profile's `corpus` (a profile saved by `avemo ui`)
     run = RunDir(Path(out or Path('reports')/(Path(profile).stem + (f'_{corpus}' if corpus else ''))).resolve()); run.path.mkdir(parents=True, exist_ok=True)
     cfg = {**load_profile(profile), **(overrides or {}), 'data_root': data_root, 'out': str(run.path)}
     if corpus: cfg.update(corpus=corpus, corpora=[corpus])           # one corpus of the registry, its own stages

@@ -197,13 +197,14 @@ def speech_diagnostics(encoder:SpeechEncoder, # the encoder being pre-trained (o
                        pairs:dict, # a fixed padded batch (`wave`, `lengths`) whose two augmented views give the alignment
                        weights=(1, 1, 1), # ccc_weights for the probe summary
                        seed:int=0, # seed of the views' generator
+                       augment:list|None=None, # the (augmentation, probability) pairs of the views (`augment.augmentations`); None: the thesis's
                       )->dict: # collapse_std, alignment, uniformity, probe_ccc_<dim>, probe_ccc_weighted
     "Collapse, alignment and uniformity of an encoder's utterance embeddings, and their linear probe's LOSO CCC."
     from avemo.probes import collapse_std, alignment, uniformity, probe_score
     was_training = encoder.training
     with torch.random.fork_rng(devices=[]):                      # the training's random stream is left as it was
         e = embed(encoder, clips)
-        v1, v2 = two_views(pairs['wave'], RandomAugment(), torch.Generator().manual_seed(seed))
+        v1, v2 = two_views(pairs['wave'], RandomAugment(augment), torch.Generator().manual_seed(seed))
         with torch.no_grad(): z1, z2 = encoder(v1, pairs['lengths']), encoder(v2, pairs['lengths'])
     encoder.train(was_training)
     return dict(collapse_std=collapse_std(e), alignment=alignment(z1, z2), uniformity=uniformity(e), **probe_score(e, utts, weights, seed))

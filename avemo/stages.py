@@ -15,7 +15,7 @@ from .data import load_manifest, save_manifest
 from .learner import TrainConfig, fit, process_info, save_weights, load_weights
 from .tracking import make_tracker, plot_curves
 from .crossval import (PROTOCOL, cross_validate, mean_baseline, fit_vad_fold, fit_head_fold, fit_dataset_fold, holdout_dialogs,
-                            cached_embeddings)
+                            cached_embeddings, state_hash)
 from .report import write_cv_report
 from .probes import ridge_fold, ridge_linear, egemaps_features, duration_features, cue_matrix, face_means, fixed_batch
 
@@ -232,9 +232,10 @@ def _pseudo_labels(run:RunDir, segs:pd.DataFrame, text_model:str, allow_hub:bool
 def _speech_encoders(run:RunDir, src:RunDir, reuse:bool, scfg, segs, utts, p:dict, res:StageResult):
     "NCL (SimSiam, §4.1.3) then CL (InfoNCE with pseudo-label negatives, §4.1.4), or the encoders of `src` when reusing."
     from avemo.datasets import AudioClips, pad_collate
-    from avemo.augment import RandomAugment
+    from avemo.augment import RandomAugment, augmentations
     from avemo.speech import (SpeechEncoder, SimSiam, SimSiamLoss, PseudoLabelContrast, ContrastLoss, projection_head, prediction_head,
                               speech_diagnostics)
+    augs = augmentations(p['speech_augment'])                                 # the views of NCL, CL and the alignment diagnostic
     seed, weights = p['seed'], as_list(p['ccc_weights'], float)
     torch.manual_seed(seed)
     encoder, proj, pred = SpeechEncoder(scfg), projection_head(scfg), prediction_head(scfg)
@@ -243,18 +244,18 @@ def _speech_encoders(run:RunDir, src:RunDir, reuse:bool, scfg, segs, utts, p:dic
     tr_segs = AudioClips(segs, run.processed('tedlium'), crop, train=True, targets=[], label_col='label')
     iem = AudioClips(utts, run.processed('iemocap'), max_seconds=8.0)         # the labelled utterances: probes, then fine-tuning
     pairs = pad_collate([AudioClips(segs, run.processed('tedlium'), crop)[i] for i in range(min(16, len(segs)))])   # fixed clips for alignment
-    diagnose = lambda enc: speech_diagnostics(enc, iem, utts, pairs, weights, seed)
+    diagnose = lambda enc: speech_diagnostics(enc, iem, utts, pairs, weights, seed, augs)
     logs, fits = {}, {}
     train = _trainer(run, diagnose, p['tracker'], p['diag_every'], logs)
     cfg = lambda pre: TrainConfig.from_prefix(p, pre, seed=seed, progress=False, drop_last=True, monitor='last')
     if not reuse: reference = diagnose(random_encoder)                       # the same diagnostics of the never-trained encoder
     if not reuse:
-        fits['ncl'] = train(SimSiam(encoder, proj, pred, RandomAugment()), SimSiamLoss(), tr_segs, 'speech_ncl/pretrain', cfg('ncl'),
+        fits['ncl'] = train(SimSiam(encoder, proj, pred, RandomAugment(augs)), SimSiamLoss(), tr_segs, 'speech_ncl/pretrain', cfg('ncl'),
                             diagnosed=encoder, collate_fn=pad_collate)
         for name, enc in (('speech_random_init', random_encoder), ('speech_ncl', encoder)): save_weights(enc, run.encoder(name))
     else: load_weights(random_encoder, src.encoder('speech_random_init')); load_weights(encoder, src.encoder('speech_ncl'))
     ncl_encoder = copy.deepcopy(encoder)
-    cl_model = PseudoLabelContrast(encoder, proj, pred, RandomAugment(), p['cl_batch_size'], p['cl_grad_accum'])
+    cl_model = PseudoLabelContrast(encoder, proj, pred, RandomAugment(augs), p['cl_batch_size'], p['cl_grad_accum'])
     if not reuse:
         fits['cl'] = train(cl_model, ContrastLoss(p['temperature']), tr_segs, 'speech_ncl_cl/pretrain', cfg('cl'), diagnosed=encoder, collate_fn=pad_collate)
         save_weights(encoder, run.encoder('speech_ncl_cl'))
@@ -292,7 +293,7 @@ def _speech_finetune(run:RunDir, src:RunDir, encoders, iem, utts, names, scfg, p
     results, embs = [], {}
     for name in names:
         enc = encoders[name]                                                  # embeddings are cached next to the encoder (and reused)
-        emb = embs[name] = cached_embeddings(src.embeddings(name), utts.utt_id.tolist(), lambda: embed(enc, iem))
+        emb = embs[name] = cached_embeddings(src.embeddings(name), utts.utt_id.tolist(), lambda: embed(enc, iem), state_hash(enc))
         def run_fold(train, val, test, fold, emb=emb, name=name):
             d = run.fold_dir(name, fold); curves[f'{name} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(seed + fold)
             tr = make_tracker(p['tracker'], d, name=f'{name} fold {fold}')
@@ -308,7 +309,7 @@ def _speech_final(run:RunDir, encoder, iem, utts, index, ft_cfg, scfg, p:dict, d
     from avemo.speech import embed, vad_head, SpeechVAD
     from avemo.inference import save_for_inference, category_prototypes
     seed = p['seed']; torch.manual_seed(seed)
-    emb = cached_embeddings(run.embeddings('speech_ncl_cl'), utts.utt_id.tolist(), lambda: embed(encoder, iem))
+    emb = cached_embeddings(run.embeddings('speech_ncl_cl'), utts.utt_id.tolist(), lambda: embed(encoder, iem), state_hash(encoder))
     tr_all, va_all = holdout_dialogs(utts, seed=seed)
     kind = 'ridge_residual' if p['ft_init'] == 'ridge' else 'mlp'
     final = SpeechVAD(scfg, kind); final.encoder.load_state_dict(encoder.state_dict())
@@ -334,6 +335,7 @@ def speech_stage(run, # the run directory, after the prepare stage
                  allow_hub:bool=False, # let text_model be a hub id (needs network)
                  max_seconds:float=3.0, # crop clips to this length
                  pretrain_seconds:float=0.0, # crop the TED-LIUM clips of NCL and CL to this length instead (0: max_seconds)
+                 speech_augment:str='thesis', # the views of NCL and CL: thesis (the twelve augmentations) or paralinguistic (noise, reverberation, notch, masks, shifts: no pitch, speed, gain or filter change)
                  ncl_epochs:int=1, # SimSiam epochs (thesis 50)
                  ncl_batch_size:int=8, # SimSiam batch (thesis 128)
                  ncl_grad_accum:int=2, # SimSiam accumulation (thesis 2)
@@ -479,7 +481,7 @@ def _visual_finetune(run:RunDir, src:RunDir, encoders, frames, utts, names, vcfg
     results = []
     for name in names:
         enc = encoders[name]                                                  # crop embeddings are cached next to the encoder (and reused)
-        emb = cached_embeddings(src.embeddings(name, 'crop'), crop_ids, lambda: embed_crops(enc, frames, run.processed('iemocap')))
+        emb = cached_embeddings(src.embeddings(name, 'crop'), crop_ids, lambda: embed_crops(enc, frames, run.processed('iemocap')), state_hash(enc))
         results.append(cross_validate(utts, _face_fold(run, name, emb, frames, vcfg, cfg, weights, p, curves), name, test_folds, seed=seed))
         if fixedlen and name == 'visual_mcl_landmarks':       # the same model without access to sequence length (main run)
             rows, fixed = fixed_keyframes(frames, p['vft_keyframes']), f'{name}_fixedlen'

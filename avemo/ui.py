@@ -201,21 +201,44 @@ def _data_root_errors(values:dict, corpora:list, need:dict)->dict:
     if missing: err['data_root'] = f'{root} holds no ' + ', '.join(DATA_FOLDERS[c] + (f" ({c}, for {', '.join(need[c])})" if c in need else f' ({c})') for c in missing)
     return err
 
+def _manifest_of(corpus:str)->str:
+    "The prepared manifest of a corpus: `MANIFESTS`, else the registry's kind (`clips` for a categorical corpus, `utterances` otherwise)."
+    from avemo.corpora import get_corpus
+    return MANIFESTS.get(corpus) or ('clips' if get_corpus(corpus).task == 'categorical' else 'utterances')
+
+def _corpus_errors(values:dict, stages:list, registry:list)->tuple[dict, str]: # (field -> message, the corpus's registry name or '')
+    "A one-corpus run (`corpus`, as `avemo pipeline --corpus`): a registry name whose task has a stage, and only the stages that run on it."
+    c = str(values.get('corpus') or '').strip()
+    if not c: return {}, ''
+    from avemo.corpora import get_corpus
+    from avemo.pipeline import default_stages
+    try: k = get_corpus(c)
+    except ValueError as e: return dict(corpus=str(e)), ''
+    if k.name == 'iemocap': return {}, ''                                   # the thesis's own stages
+    runs = default_stages(registry, k.name)
+    if runs == ['prepare']: return dict(corpus=f'{k.name} ({k.task}): no stage trains on it (only prepare runs)'), k.name
+    if other := [s for s in stages if s not in runs]:
+        return dict(stages=f"with corpus {k.name} the pipeline runs {', '.join(runs)}: untick {', '.join(other)}"), k.name
+    return {}, k.name
+
 def check_data(values:dict, # typed values (`parse_form`)
                stages:list, # the chosen stages
                registry:list, # the stage registry (`avemo.pipeline.STAGES`): each stage's `needs`
                run:RunDir, # the run directory the launch writes into
               )->dict: # field ('stages' for the choice of stages) -> message
     "The corpora the chosen stages read are prepared in the run or will be (in the data root), and the stages they need are complete or chosen."
-    need = {c: [s for s in stages if c in NEEDS.get(s, ())] for c in MANIFESTS}; need = {c: s for c, s in need.items() if s}
-    err, reg = {}, {s['name']: s for s in registry}
+    err, corpus = _corpus_errors(values, stages, registry)
+    if err: return err
+    needs = lambda s: (corpus,) if corpus and s in ('ravdess', 'benchmark') else NEEDS.get(s, ())   # a one-corpus run reads that corpus
+    need = {c: [s for s in stages if c in needs(s)] for c in [*MANIFESTS, *([corpus] if corpus else [])]}; need = {c: s for c, s in need.items() if s}
+    reg = {s['name']: s for s in registry}
     if 'prepare' in stages:
-        corpora = as_list(values.get('corpora', list(MANIFESTS)))
+        corpora = [corpus] if corpus else as_list(values.get('corpora', list(MANIFESTS)))   # a one-corpus run prepares that corpus alone
         missing = [c for c in need if c not in corpora]
         if missing: err['corpora'] = 'add ' + ', '.join(f"{c} (read by {', '.join(need[c])})" for c in missing)
         if values.get('data_root'): err.update(_data_root_errors(values, corpora, need))
     else:
-        missing = [c for c in need if not run.manifest(c, MANIFESTS[c]).exists()]
+        missing = [c for c in need if not run.manifest(c, _manifest_of(c)).exists()]
         if missing: err['stages'] = f"{run.path} has no prepared {', '.join(missing)}: add the prepare stage"
     up = [(s, n) for s in stages for n in reg.get(s, {}).get('needs', []) if n not in stages and not run.marker(n).exists()]
     if up: err.setdefault('stages', '; '.join(f'{s} needs {n}: add it (not complete in this run)' for s, n in up))
