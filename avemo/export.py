@@ -16,10 +16,31 @@ __all__ = ['export_onnx', 'OnnxPredictor']
 # %% ../nbs/16b_export.ipynb #20924e9e
 def _wrappers():
     "The export wrappers (defined on first use, so that importing this module needs no torch)."
-    import torch, torch.nn as nn
+    import copy, math, torch, torch.nn as nn, torch.nn.functional as F
+    class TraceableAttention(nn.Module):
+        """`nn.MultiheadAttention`'s inference path (no dropout, no weights out) with every reshape taken from the input's own
+        sizes: the library's fast path records the traced length as a constant, which freezes an ONNX graph's time axis."""
+        def __init__(self, mha): super().__init__(); self.m, self.h = mha, mha.num_heads
+        def forward(self, query, key, value, key_padding_mask=None, need_weights=False, attn_mask=None): # (T, B, E), the Conformer's self-attention
+            m, H = self.m, self.h; E = m.embed_dim; hd = E // H; T, B = query.size(0), query.size(1)
+            q, k, v = (t.reshape(T, B * H, hd).transpose(0, 1) for t in F.linear(query, m.in_proj_weight, m.in_proj_bias).chunk(3, -1))
+            a = torch.bmm(q, k.transpose(1, 2)) / math.sqrt(hd)                      # (B·H, T, T)
+            if key_padding_mask is not None: a = a.reshape(B, H, T, T).masked_fill(key_padding_mask[:, None, None, :], float('-inf')).reshape(B * H, T, T)
+            return m.out_proj(torch.bmm(torch.softmax(a, -1), v).transpose(0, 1).reshape(T, B, E)), None
+    class TraceableConformer(nn.Module):
+        "torchaudio's `Conformer` with its padding mask built from the input's time axis (the library's `.item()` freezes it in a trace)."
+        def __init__(self, c): super().__init__(); self.conformer_layers = c.conformer_layers
+        def forward(self, x, lengths): # (B, T, D), (B,)
+            pad, y = torch.arange(x.size(1), device=x.device)[None] >= lengths[:, None], x.transpose(0, 1)
+            for layer in self.conformer_layers: y = layer(y, pad)
+            return y.transpose(0, 1), lengths
     class SpeechExport(nn.Module):
-        "waveform buffer and valid length → VAD (the saved speech model's `predict_waves`, clamped as `predict` does)."
-        def __init__(self, m): super().__init__(); self.m = m
+        """waveform (B, T) and valid lengths → VAD (the saved speech model's `predict_waves`, clamped as `predict` does), on a copy
+        whose attention and padding mask trace with a dynamic time axis (same weights, same arithmetic)."""
+        def __init__(self, m):
+            super().__init__(); self.m = m = copy.deepcopy(m).eval()
+            for layer in m.encoder.conformer.conformer_layers: layer.self_attn = TraceableAttention(layer.self_attn)
+            m.encoder.conformer = TraceableConformer(m.encoder.conformer)
         def forward(self, wave, lengths): return self.m.predict_waves(wave, lengths).clamp(-1, 1)
     class FaceEncoderExport(nn.Module):
         "RGB crops in [0, 1], already at the encoder's size → embeddings."
@@ -77,13 +98,18 @@ def export_onnx(run, # a run directory (or model folder) with named inference mo
     rec = {k: v for k, v in p.recipe.items() if k not in ('builder', 'kwargs')}
     rec.update(format='onnx', exported_from=str(p.dir), window=window, files=files, check=check, face_norm_default='track')
     if p.uses_audio:
+        from avemo.synth import synth_voice, random_speaker
         T = int(round(window * p.sr)); f = _export(SpeechExport(p.speech_model), (torch.zeros(1, T), torch.tensor([T])), out/'speech.onnx',
-                                                   ['wave', 'lengths'], ['vad'], {})
-        files['speech'] = f.name; s = _ort(f); diffs = []
-        for n in (T, T // 2, int(0.3 * p.sr)):                       # full, half and a short clip: padding is masked
-            x = (rng.normal(0, 0.1, n)).astype(np.float32); buf = np.zeros((1, T), np.float32); buf[0, :n] = x
-            diffs.append(float(np.abs(s.run(None, {'wave': buf, 'lengths': np.array([n], np.int64)})[0][0] - p.speech(x)).max()))
-        check['speech_max_abs_diff'] = max(diffs)
+                                                   ['wave', 'lengths'], ['vad'], {'wave': {0: 'batch', 1: 'time'}, 'lengths': {0: 'batch'}, 'vad': {0: 'batch'}})
+        files['speech'] = f.name; s = _ort(f); diffs, rs = [], np.random.default_rng(seed)
+        clips = [synth_voice(*rs.uniform(-0.8, 0.8, 3), sec, random_speaker('FM'[k % 2], rs), rs) for k, sec in enumerate((0.3, window / 2, window, 2.5 * window))]
+        for x in clips:                                               # speech-like clips (noise saturates an untrained head at ±1): shorter and longer than the export's
+            diffs.append(float(np.abs(s.run(None, {'wave': x[None], 'lengths': np.array([len(x)], np.int64)})[0][0] - p.speech(x)).max()))
+        a, b = clips[1], clips[3]; buf = np.zeros((2, len(b)), np.float32); buf[0, :len(a)], buf[1] = a, b   # a padded batch: padding is masked
+        o = s.run(None, {'wave': buf, 'lengths': np.array([len(a), len(b)], np.int64)})[0]
+        diffs += [float(np.abs(o[0] - p.speech(a)).max()), float(np.abs(o[1] - p.speech(b)).max())]
+        check['speech_max_abs_diff'] = max(diffs); rec['speech_time_axis'] = 'dynamic'
+        rec['speech_check_seconds'] = [round(len(x) / p.sr, 2) for x in clips]
     if p.uses_face:
         fm = p.face_model; S, D = fm.cfg.img_size, fm.cfg.dim
         f = _export(FaceEncoderExport(fm.encoder), (torch.zeros(2, 3, S, S),), out/'visual_encoder.onnx', ['crops'], ['embedding'],
@@ -135,7 +161,11 @@ class OnnxPredictor:
     uses_audio = property(lambda self: 'speech' in self.sess)
     uses_face = property(lambda self: 'visual_encoder' in self.sess)
     def speech(self, wave:np.ndarray)->np.ndarray:
-        out, wts = [], []
+        if self.recipe.get('speech_time_axis') == 'dynamic':             # the whole clip at once, as PyTorch does
+            x = np.asarray(wave, np.float32).reshape(1, -1)
+            if not x.size: x = np.zeros((1, 1), np.float32)
+            return self.sess['speech'].run(None, {'wave': x, 'lengths': np.array([x.shape[1]], np.int64)})[0][0]
+        out, wts = [], []                                                # an export of a fixed W-second buffer (before the dynamic axis): W-second chunks
         for i in range(0, max(len(wave), 1), self.T):
             x = np.asarray(wave[i:i + self.T], np.float32); buf = np.zeros((1, self.T), np.float32); buf[0, :len(x)] = x
             if len(x) < 0.1 * self.sr and out: continue                 # a sliver at the end: left out
