@@ -142,8 +142,23 @@ LIST_RANGES = dict(folds=(lambda v: v in (1, 2, 3, 4, 5), 'test sessions are 1 t
                    label_fractions=(lambda v: 0 < v <= 1, 'label shares are in (0, 1]'),
                    hgr_end_to_end_fractions=(lambda v: 0 < v <= 1, 'label shares are in (0, 1]'))
 
+def _choices()->list: # (name pattern, allowed values, what a value is)
+    "The closed sets of the string parameters, from the modules that define them."
+    from avemo.augment import AUGMENTATION_SETS
+    from avemo.preprocess import FACE_DETECTORS
+    from avemo.pipeline import CPU_ISAS
+    return [(r'_optimizer$', ('sgd', 'adamw'), 'optimizer'), (r'^speech_augment$', tuple(AUGMENTATION_SETS), 'augmentation set'),
+            (r'^ravdess_channel$', ('speech', 'song', 'both'), 'channel'), (r'^face_detector$', tuple(FACE_DETECTORS), 'face detector'),
+            (r'^cpu_isa$', ('', *CPU_ISAS), "instruction set ('' for the CPU's own)"), (r'^tracker$', ('comet', 'tensorboard', 'none'), 'tracker')]
+
 def range_error(name:str, value)->str: # the message, or '' when the value is in range
-    "The range check of one parameter's value: numbers by the first rule of `RANGES` that names it, lists by `LIST_RANGES`."
+    "The range check of one parameter's value: numbers by the first rule of `RANGES` that names it, lists by `LIST_RANGES`, strings of a closed set by `_choices`."
+    if isinstance(value, str):
+        rule = next((r for r in _choices() if re.search(r[0], name)), None)
+        if rule is None: return ''
+        parts = [p.strip() for p in value.split(',')] if name == 'tracker' else [value]   # trackers combine: comet,tensorboard
+        bad = [p for p in parts if p not in rule[1]]
+        return f"unknown {rule[2]} {bad[0]!r}: one of {', '.join(map(repr, rule[1]))}" if bad else ''
     if name in LIST_RANGES and isinstance(value, list):
         ok, msg = LIST_RANGES[name]; bad = [x for x in value if not isinstance(x, (int, float)) or not ok(x)]
         return f'{msg} (got {bad[0]!r})' if bad else ''
