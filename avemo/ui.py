@@ -580,14 +580,12 @@ MODEL_NAMES = ('speech', 'visual', 'fusion')
 
 def run_models(run)->list[str]:
     "The run's named inference models the panel offers: speech, visual, fusion in that order, then its categorical classifiers (`ravdess_<model>`, `crema_d_<model>`, …) by name."
-    from avemo.inference import inference_models, read_recipe
-    from avemo.data import BadInputError
-    try: have = inference_models(run)
-    except (BadInputError, OSError): have = {}
-    def classifier(d):
-        try: return read_recipe(d).get('kind') == 'classifier'
-        except Exception: return False                                   # an unreadable recipe is not offered (loading it would say why)
-    return [m for m in MODEL_NAMES if m in have] + sorted(n for n, d in have.items() if n not in MODEL_NAMES and classifier(d))
+    have = {}
+    for j in sorted(Path(run).glob('models/*/final/model.json')):     # one unreadable recipe hides that model only (`avemo predict --model` says why)
+        try: rec = json.loads(j.read_text())
+        except (OSError, ValueError): continue
+        if isinstance(rec, dict): have[rec.get('name') or j.parent.parent.name] = rec.get('kind')
+    return [m for m in MODEL_NAMES if m in have] + sorted(n for n, k in have.items() if n not in MODEL_NAMES and k == 'classifier')
 
 def _note(s:dict, video:bool, pred)->str:
     if video and pred.uses_face and not s.get('face_tracks'): return 'no face found in the video: the prediction uses the audio only'
