@@ -19,10 +19,10 @@ __all__ = ['MODALITIES', 'TASKS', 'CORPORA', 'IEMOCAP', 'TEDLIUM', 'FACESYNTHETI
            'MSP_LABEL_COLUMNS', 'MSP_COLUMNS', 'MSP_PODCAST', 'CREMAD_SENTENCES', 'CREMAD_EMOTIONS', 'CREMAD_LEVELS',
            'CREMAD_MEDIA', 'CREMAD_COLUMNS', 'CREMA_D', 'ENTERFACE_CODES', 'ENTERFACE_FOLDERS', 'ENTERFACE_COLUMNS',
            'ENTERFACE', 'BAUM1S_CLASSES', 'BAUM1S_BASIC', 'BAUM1S_ALIASES', 'BAUM1S_COLUMNS', 'BAUM1S', 'speaker_folds',
-           'group_folds', 'crossing_speakers', 'check_speaker_independent', 'Corpus', 'register', 'get_corpus',
-           'demo_state', 'write_av', 'demo_clip', 'strict_manifest', 'official_partitions', 'parse_msp_row',
-           'read_msp_labels', 'msp_podcast_manifest', 'write_msp_podcast', 'parse_cremad_name', 'lfs_pointer',
-           'read_cremad_demographics', 'crema_d_manifest', 'write_crema_d', 'parse_enterface_name',
+           'group_folds', 'crossing_speakers', 'check_speaker_independent', 'Corpus', 'register', 'default_stages',
+           'get_corpus', 'demo_state', 'write_av', 'demo_clip', 'strict_manifest', 'official_partitions',
+           'parse_msp_row', 'read_msp_labels', 'msp_podcast_manifest', 'write_msp_podcast', 'parse_cremad_name',
+           'lfs_pointer', 'read_cremad_demographics', 'crema_d_manifest', 'write_crema_d', 'parse_enterface_name',
            'enterface_manifest', 'write_enterface', 'read_xlsx', 'read_table', 'write_xlsx', 'parse_baum_row',
            'baum1s_manifest', 'baum1s_subset', 'write_baum1s']
 
@@ -144,6 +144,14 @@ def register(corpus:Corpus, # the record to add
     if corpus.name in CORPORA and not replace: raise ValueError(f'corpus {corpus.name!r} is already registered (replace=True replaces it)')
     CORPORA[corpus.name] = corpus
     return corpus
+
+def default_stages(registry:list, # the stage registry (`pipeline.STAGES`: each stage may name the task of the `--corpus` runs it serves)
+                   corpus:str='', # a registry corpus (`--corpus`); empty: the thesis's IEMOCAP run
+                  )->list: # stage names
+    "The stages a run without `--stages` runs: the thesis's (none marked `corpus`), or `prepare` and the stages for the task of `corpus` (`corpus`/`corpus_task`)."
+    if not corpus: return [s['name'] for s in registry if not s.get('corpus')]
+    task = get_corpus(corpus).task
+    return [s['name'] for s in registry if s['name'] == 'prepare' or task in (s.get('corpus'), s.get('corpus_task'))]
 
 def get_corpus(name:str)->Corpus:
     "The registered corpus `name` (case, `-`, `_` and spaces ignored: `MSP-Podcast` finds `msp_podcast`)."

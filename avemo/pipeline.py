@@ -13,8 +13,7 @@ from .core import RunDir, atomic_write, as_list, write_json, read_json
 # %% auto #0
 __all__ = ['STAGES', 'CPU_ISAS', 'RUN_PACKAGES', 'nbs_dir', 'stage_params', 'effective_params', 'StageError', 'stage_key',
            'run_stage', 'merge_metrics', 'stage_keys', 'stage_env', 'threads_per_stage', 'ablation_jobs', 'seed_jobs',
-           'seed_report', 'run_environment', 'cpu_model', 'default_stages', 'run_pipeline', 'stop_children',
-           'sigterm_as_interrupt']
+           'seed_report', 'run_environment', 'cpu_model', 'run_pipeline', 'stop_children', 'sigterm_as_interrupt']
 
 # %% ../nbs/10_pipeline.ipynb #18e3ee13
 from .core import PROFILE_DIR, load_profile   # profiles are read by the pipeline and by `learner.thesis_config`
@@ -268,15 +267,6 @@ def _corpus(overrides:dict)->str:
     if c.name == 'iemocap': return ''
     return c.name
 
-def default_stages(registry:list, # the stage registry (`STAGES`)
-                   corpus:str='', # a registry corpus (`--corpus`); empty: the thesis's IEMOCAP run
-                  )->list: # stage names
-    "The stages a run without `--stages` runs: the thesis's (none marked `corpus`), or `prepare` and the stages for the task of `corpus` (`corpus`/`corpus_task`)."
-    if not corpus: return [s['name'] for s in registry if not s.get('corpus')]
-    from avemo.corpora import get_corpus
-    task = get_corpus(corpus).task
-    return [s['name'] for s in registry if s['name'] == 'prepare' or task in (s.get('corpus'), s.get('corpus_task'))]
-
 def run_pipeline(profile:str='demo', # profile name or YAML path
                  data_root:str='', # folder with the real corpora; empty: the embedded demo corpus
                  out:str='', # run directory (default reports/<profile>)
@@ -296,6 +286,7 @@ def run_pipeline(profile:str='demo', # profile name or YAML path
     run = RunDir(Path(out or Path('reports')/(Path(profile).stem + (f'_{corpus}' if corpus else ''))).resolve()); run.path.mkdir(parents=True, exist_ok=True)
     cfg = {**load_profile(profile), **(overrides or {}), 'data_root': data_root, 'out': str(run.path)}
     if corpus: cfg.update(corpus=corpus, corpora=[corpus])           # one corpus of the registry, its own stages
+    from avemo.corpora import default_stages                          # the thesis's stages, or those of the `--corpus` run's task
     names = as_list(stages) or default_stages(registry, corpus)
     unknown = set(names) - {s['name'] for s in registry}
     if unknown: raise ValueError(f'unknown stage(s) {sorted(unknown)}; stages are {[s["name"] for s in registry]}')

@@ -146,10 +146,9 @@ def _choices()->list: # (name pattern, allowed values, what a value is)
     "The closed sets of the string parameters, from the modules that define them."
     from avemo.augment import AUGMENTATION_SETS
     from avemo.preprocess import FACE_DETECTORS
-    from avemo.pipeline import CPU_ISAS
     return [(r'_optimizer$', ('sgd', 'adamw'), 'optimizer'), (r'^speech_augment$', tuple(AUGMENTATION_SETS), 'augmentation set'),
             (r'^ravdess_channel$', ('speech', 'song', 'both'), 'channel'), (r'^face_detector$', tuple(FACE_DETECTORS), 'face detector'),
-            (r'^cpu_isa$', ('', *CPU_ISAS), "instruction set ('' for the CPU's own)"), (r'^tracker$', ('comet', 'tensorboard', 'none'), 'tracker')]
+            (r'^tracker$', ('comet', 'tensorboard', 'none'), 'tracker')]
 
 def range_error(name:str, value)->str: # the message, or '' when the value is in range
     "The range check of one parameter's value: numbers by the first rule of `RANGES` that names it, lists by `LIST_RANGES`, strings of a closed set by `_choices`."
@@ -225,8 +224,7 @@ def _corpus_errors(values:dict, stages:list, registry:list)->tuple[dict, str]: #
     "A one-corpus run (`corpus`, as `avemo pipeline --corpus`): a registry name whose task has a stage, and only the stages that run on it."
     c = str(values.get('corpus') or '').strip()
     if not c: return {}, ''
-    from avemo.corpora import get_corpus
-    from avemo.pipeline import default_stages
+    from avemo.corpora import get_corpus, default_stages
     try: k = get_corpus(c)
     except ValueError as e: return dict(corpus=str(e)), ''
     if k.name == 'iemocap': return {}, ''                                   # the thesis's own stages
