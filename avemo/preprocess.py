@@ -513,11 +513,11 @@ def preprocess_ravdess(manifest:pd.DataFrame, out, workers:int=1, sr:int=SAMPLE_
 def _av_clip_job(item:dict, out:str, cfg:dict)->dict:
     "One clip of a categorical audio-visual corpus: its audio (the separate wav where the corpus ships one, else the video's track) and its face crops."
     name, row, skipped = item['utt_id'], dict(item, audio_npy='', faces_npy='', n_faces=0, n_faces_found=0), []
-    audio = item.get('wav_path') if isinstance(item.get('wav_path'), str) and item.get('wav_path') else item['video_path']
+    video = item.get('video_path')                       # checked first: a clip without video is skipped before any decoding or writing
+    if not (isinstance(video, str) and Path(video).is_file()): raise BadInputError(video or item.get('wav_path', name), 'no video file for this clip')
+    audio = item.get('wav_path') if isinstance(item.get('wav_path'), str) and item.get('wav_path') else video
     x = load_audio(audio, cfg['sr'])                    # unreadable audio: BadInputError, a recorded skip of the clip
     save_npy(Path(out)/'audio'/f'{name}.npy', to_int16(x)); row.update(audio_npy=f'audio/{name}.npy', n_samples=len(x))
-    video = item.get('video_path')
-    if not (isinstance(video, str) and Path(video).is_file()): raise BadInputError(video or item.get('wav_path', name), 'no video file for this clip')
     _clip_faces(video, name, out, cfg, row, skipped)
     if not row['n_faces']: raise BadInputError(video, 'no frame could be decoded')
     return dict(rows=[row], skipped=skipped)
