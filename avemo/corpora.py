@@ -11,20 +11,21 @@ from typing import Callable
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 import numpy as np, pandas as pd
+from tqdm.auto import tqdm
 from .data import (drop_duplicates, BadInputError, SkipLog, report, read_lines, _visible, find_root, scale_vad, RAVDESS_EMOTIONS,
                         iemocap_manifest, tedlium_manifest, facesynthetics_manifest, ravdess_manifest)
 
 # %% auto #0
 __all__ = ['MODALITIES', 'TASKS', 'CORPORA', 'IEMOCAP', 'TEDLIUM', 'FACESYNTHETICS', 'RAVDESS', 'MSP_CLASSES', 'MSP_SPLITS',
            'MSP_LABEL_COLUMNS', 'MSP_COLUMNS', 'MSP_PODCAST', 'CREMAD_SENTENCES', 'CREMAD_EMOTIONS', 'CREMAD_LEVELS',
-           'CREMAD_MEDIA', 'CREMAD_COLUMNS', 'CREMA_D', 'ENTERFACE_CODES', 'ENTERFACE_FOLDERS', 'ENTERFACE_COLUMNS',
-           'ENTERFACE', 'BAUM1S_CLASSES', 'BAUM1S_BASIC', 'BAUM1S_ALIASES', 'BAUM1S_COLUMNS', 'BAUM1S', 'speaker_folds',
-           'group_folds', 'crossing_speakers', 'check_speaker_independent', 'Corpus', 'register', 'default_stages',
-           'get_corpus', 'demo_state', 'write_av', 'demo_clip', 'strict_manifest', 'official_partitions',
-           'parse_msp_row', 'read_msp_labels', 'msp_podcast_manifest', 'write_msp_podcast', 'parse_cremad_name',
-           'lfs_pointer', 'read_cremad_demographics', 'crema_d_manifest', 'write_crema_d', 'parse_enterface_name',
-           'enterface_manifest', 'write_enterface', 'read_xlsx', 'read_table', 'write_xlsx', 'parse_baum_row',
-           'baum1s_manifest', 'baum1s_subset', 'write_baum1s']
+           'CREMAD_MEDIA', 'CREMAD_COLUMNS', 'DEMO_CLIP', 'CREMA_D', 'ENTERFACE_CODES', 'ENTERFACE_FOLDERS',
+           'ENTERFACE_COLUMNS', 'ENTERFACE', 'BAUM1S_CLASSES', 'BAUM1S_BASIC', 'BAUM1S_ALIASES', 'BAUM1S_COLUMNS',
+           'BAUM1S', 'speaker_folds', 'group_folds', 'crossing_speakers', 'check_speaker_independent', 'Corpus',
+           'register', 'default_stages', 'get_corpus', 'demo_state', 'write_av', 'demo_clip', 'strict_manifest',
+           'official_partitions', 'parse_msp_row', 'read_msp_labels', 'msp_podcast_manifest', 'write_msp_podcast',
+           'parse_cremad_name', 'lfs_pointer', 'read_cremad_demographics', 'crema_d_manifest', 'write_crema_d',
+           'parse_enterface_name', 'enterface_manifest', 'write_enterface', 'read_xlsx', 'read_table', 'write_xlsx',
+           'parse_baum_row', 'baum1s_manifest', 'baum1s_subset', 'write_baum1s']
 
 # %% ../nbs/00b_corpora.ipynb #6e133add
 def speaker_folds(speakers, # speaker ids (one per item, or unique)
@@ -470,17 +471,32 @@ def crema_d_manifest(root, # the CREMA-D folder (with `AudioWAV/`, `VideoFlash/`
 # %% ../nbs/00b_corpora.ipynb #26cac213
 _CREMAD_ACTORS = {1001: (51, 'Male'), 1002: (21, 'Female'), 1003: (21, 'Female'), 1005: (29, 'Male')}   # as in VideoDemographics.csv
 _CREMAD_TAKES = (('DFA', 'ANG', 'XX'), ('IEO', 'HAP', 'HI'), ('TSI', 'SAD', 'LO'))
+DEMO_CLIP = dict(seconds=2., fps=5, hw=(96, 128))   # the clips of the extra speakers (`speakers`): long enough to learn from
 
-def write_crema_d(root, seed:int=0, defects:bool=True)->Path:
-    "A tiny CREMA-D tree in the repository's layout: `AudioWAV/`, `VideoFlash/` and `VideoDemographics.csv`."
+def _cremad_extra(speakers:int, takes:int)->list[tuple]: # (actor, age, sex, file name stem, take)
+    "Extra actors 1010, 1011, ... (alternately male and female), each acting all 6 emotions with `takes` different sentences."
+    sents = list(CREMAD_SENTENCES)
+    return [(1010 + i, 20 + 7 * i % 40, ('Male', 'Female')[i % 2], f'{1010 + i}_{sents[(k + 3 * j + i) % len(sents)]}_{e}_XX', k * 6 + j)
+            for i in range(speakers) for j, e in enumerate(CREMAD_EMOTIONS) for k in range(takes)]
+
+def write_crema_d(root, seed:int=0, defects:bool=True,
+                  speakers:int=0, # extra clean actors acting every emotion (`_cremad_extra`): a corpus the models can learn from; 0: the loader-test tree only
+                  takes:int=2, # sentences per emotion and extra actor
+                 )->Path:
+    "A tiny CREMA-D tree in the repository's layout: `AudioWAV/`, `VideoFlash/` and `VideoDemographics.csv` (larger with `speakers`)."
     base = Path(root)/'CREMA-D'
+    extra = _cremad_extra(speakers, takes)
+    for a, _, sex, name, k in tqdm(extra, desc='CREMA-D demo actors', disable=not extra, leave=False):
+        for folder, ext in (('AudioWAV', 'wav'), ('VideoFlash', 'flv')):
+            demo_clip(base/folder/f'{name}.{ext}', CREMAD_EMOTIONS[name.split('_')[2]], speaker=a, take=k, seed=seed, gender=sex[0], **DEMO_CLIP)
     for a, (age, sex) in _CREMAD_ACTORS.items():
         for k, (s, e, l) in enumerate(_CREMAD_TAKES):
             name = f'{a}_{s}_{e}_{l}'
             for folder, ext in (('AudioWAV', 'wav'), ('VideoFlash', 'flv')):
                 if not (defects and name == '1003_TSI_SAD_LO' and ext == 'flv'):                 # a clip without video
                     demo_clip(base/folder/f'{name}.{ext}', CREMAD_EMOTIONS[e], speaker=a, take=k, seed=seed, gender=sex[0])
-    lines = ['"ActorID","Age","Sex","Race","Ethnicity"'] + [f'{a},{age},"{sex}","Caucasian","Not Hispanic"' for a, (age, sex) in _CREMAD_ACTORS.items()]
+    people = {**_CREMAD_ACTORS, **{a: (age, sex) for a, age, sex, _, _ in extra}}
+    lines = ['"ActorID","Age","Sex","Race","Ethnicity"'] + [f'{a},{age},"{sex}","Caucasian","Not Hispanic"' for a, (age, sex) in people.items()]
     if defects:
         lines.append('1004,42,"F","Caucasian","Not Hispanic"')                                            # sex not Male/Female
         for bad in ('1002_XYZ_ANG_XX', '1099_DFA_ANG_XX'): shutil.copy(base/'AudioWAV/1002_DFA_ANG_XX.wav', base/f'AudioWAV/{bad}.wav')
@@ -575,11 +591,22 @@ def _enterface_plan(defects:bool)->dict: # relative path -> (subject, emotion)
                  'subject 1/disgust/s1_di_1.avi': (1, 'disgust')})
     return plan
 
-def write_enterface(root, seed:int=0, defects:bool=True)->Path:
-    "A tiny eNTERFACE'05 tree: `subject N/<emotion>/sentence M/sN_ee_M.avi` (MPEG-4 video with PCM audio)."
+def _enterface_extra(speakers:int, takes:int)->dict: # relative path -> (subject, emotion, sentence)
+    "Extra subjects 4, 5, ... in the regular layout, each with every emotion and sentences 1 … `takes`."
+    return {f'subject {s}/{e}/sentence {m}/s{s}_{c}_{m}.avi': (s, e, m) for s in range(4, 4 + speakers)
+            for c, e in ENTERFACE_CODES.items() for m in range(1, takes + 1)}
+
+def write_enterface(root, seed:int=0, defects:bool=True,
+                    speakers:int=0, # extra clean subjects with every emotion (`_enterface_extra`): a corpus the models can learn from; 0: the loader-test tree only
+                    takes:int=2, # sentences per emotion and extra subject
+                   )->Path:
+    "A tiny eNTERFACE'05 tree: `subject N/<emotion>/sentence M/sN_ee_M.avi` (MPEG-4 video with PCM audio; larger with `speakers`)."
     base = Path(root)/'enterface database'
     for k, (rel, (s, e)) in enumerate(sorted(_enterface_plan(defects).items())):
         demo_clip(base/rel, e, speaker=s, take=k, seed=seed, gender='M' if s % 3 else 'F')
+    extra = _enterface_extra(speakers, takes)
+    for rel, (s, e, m) in tqdm(extra.items(), desc='eNTERFACE demo subjects', disable=not extra, leave=False):
+        demo_clip(base/rel, e, speaker=s, take=100 + 10 * list(ENTERFACE_CODES.values()).index(e) + m, seed=seed, gender='M' if s % 3 else 'F', **DEMO_CLIP)
     return base
 
 # %% ../nbs/00b_corpora.ipynb #d5b10a53
@@ -772,25 +799,34 @@ _BAUM_HEADER = ['No', 'Subject', '', 'Clip Name', 'Emotion', 'Emotion Code', 'Ge
 _BAUM_PLAN = {1: ('Female', ('happiness', 'anger', 'unsure')), 2: ('Male', ('sadness', 'surprise', 'thinking')),
               3: ('Female', ('disgust', 'fear', 'neutral'))}
 
-def _baum_rows(defects:bool)->list[list]:
-    "The annotation rows of the demo (and, with `defects`, the bad ones)."
+def _baum_extra(speakers:int, takes:int)->dict: # subject -> (gender, emotions of its clips S00N_001, S00N_002, ...)
+    "Extra subjects 4, 5, ... (alternately male and female), each with `takes` clips of every basic emotion and of neutral."
+    return {s: (('Male', 'Female')[s % 2], tuple(e for _ in range(takes) for e in BAUM1S_BASIC + ('neutral',))) for s in range(4, 4 + speakers)}
+
+def _baum_rows(defects:bool, extra:dict|None=None)->list[list]:
+    "The annotation rows of the demo, of the `extra` subjects, and, with `defects`, the bad ones."
     rows = [[0, s, '', f'S{s:03d}_{k + 1:03d}', e.capitalize(), BAUM1S_CLASSES.index(e) + 1, g]
-            for s, (g, emos) in _BAUM_PLAN.items() for k, e in enumerate(emos)]
+            for s, (g, emos) in {**_BAUM_PLAN, **(extra or {})}.items() for k, e in enumerate(emos)]
     if defects: rows += [[0, 3, '', 'S003_004', 'Happiness', 14, 'Female'],        # code outside 1-13
                          [0, 3, '', 'S003_005', 'Neutral', 8, 'Female'],           # code 8 is happiness
                          [0, 1, '', 'S001_002', 'Anger', 1, 'Female'],             # listed twice
                          [0, 2, '', 'S002_009', 'Fear', 7, 'Male']]                # no mp4
     return [[i + 1] + r[1:] for i, r in enumerate(rows)]
 
-def write_baum1s(root, seed:int=0, defects:bool=True)->Path:
-    "A tiny BAUM-1s tree: `BAUM1s_MP4 - All/s00N/S00N_00M.mp4` and `Annotations_BAUM1s.xlsx`."
-    base = Path(root)/'BAUM1'
+def write_baum1s(root, seed:int=0, defects:bool=True,
+                 speakers:int=0, # extra clean subjects with the basic emotions and neutral (`_baum_extra`): a corpus the models can learn from; 0: the loader-test tree only
+                 takes:int=2, # clips per emotion and extra subject
+                )->Path:
+    "A tiny BAUM-1s tree: `BAUM1s_MP4 - All/s00N/S00N_00M.mp4` and `Annotations_BAUM1s.xlsx` (larger with `speakers`)."
+    base, extra = Path(root)/'BAUM1', _baum_extra(speakers, takes)
     for s, (g, emos) in _BAUM_PLAN.items():
         for k, e in enumerate(emos): demo_clip(base/f'BAUM1s_MP4 - All/s{s:03d}/S{s:03d}_{k + 1:03d}.mp4', e, speaker=s, take=k, seed=seed, gender=g[0])
+    for s, (g, emos) in tqdm(extra.items(), desc='BAUM-1s demo subjects', disable=not extra, leave=False):
+        for k, e in enumerate(emos): demo_clip(base/f'BAUM1s_MP4 - All/s{s:03d}/S{s:03d}_{k + 1:03d}.mp4', e, speaker=s, take=k, seed=seed, gender=g[0], **DEMO_CLIP)
     if defects:
         for k in (4, 5): demo_clip(base/f'BAUM1s_MP4 - All/s003/S003_{k:03d}.mp4', 'neutral', speaker=3, take=k, seed=seed)
         demo_clip(base/'BAUM1s_MP4 - All/s002/S002_004.mp4', 'boredom', speaker=2, take=4, seed=seed, gender='M')   # not annotated
-    write_xlsx(base/'Annotations_BAUM1s.xlsx', [_BAUM_HEADER] + _baum_rows(defects))
+    write_xlsx(base/'Annotations_BAUM1s.xlsx', [_BAUM_HEADER] + _baum_rows(defects, extra))
     return base
 
 # %% ../nbs/00b_corpora.ipynb #861c411a

@@ -14,11 +14,11 @@ from .core import model_builder, as_list
 # %% auto #0
 __all__ = ['RAVDESS_PROTOCOL', 'RAVDESS_MODELS', 'FUSION_SOURCES', 'RAVDESS_LITERATURE', 'clip_id', 'ravdess_items',
            'track_classes', 'corpus_items', 'actor_folds', 'assign_folds', 'check_split', 'check_folds',
-           'CrossEntropyObjective', 'class_scores', 'ClassTask', 'majority_baseline', 'load_clips', 'RavdessClips',
-           'clip_batch', 'frame_encoder', 'ResNetLSTM', 'ResNetTransformer', 'VideoNet', 'r3d', 'mvit_net', 'mvit',
-           'LocalFeatureExtractor', 'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN', 'wav2vec2_encoder',
-           'w2v_frames', 'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVHGR', 'AVFrames', 'build_model',
-           'ravdess_classifier', 'clip_features', 'confusion_figure', 'ravdess_markdown']
+           'CrossEntropyObjective', 'class_scores', 'ClassTask', 'majority_baseline', 'logreg_baseline', 'load_clips',
+           'RavdessClips', 'clip_batch', 'frame_encoder', 'ResNetLSTM', 'ResNetTransformer', 'VideoNet', 'r3d',
+           'mvit_net', 'mvit', 'LocalFeatureExtractor', 'ChannelSpatialModulator', 'EfficientFace', 'WaveCNN', 'MelCNN',
+           'wav2vec2_encoder', 'w2v_frames', 'Wav2Vec2Classifier', 'byte_tokens', 'MMER', 'AVMerged', 'AVHGR',
+           'AVFrames', 'build_model', 'ravdess_classifier', 'clip_features', 'confusion_figure', 'ravdess_markdown']
 
 # %% ../nbs/15_ravdess.ipynb #bbb0c3ba
 def clip_id(path)->str:
@@ -163,6 +163,31 @@ def majority_baseline(train:pd.DataFrame, val, test:pd.DataFrame, fold=None,
     "One-hot logits of the training actors' most frequent class for every test item (ties: the lowest class index)."
     out = np.zeros((len(test), classes)); out[:, int(train.label.value_counts().sort_index().idxmax())] = 1.
     return out
+
+def logreg_baseline(features:np.ndarray, # (N, D) hand-crafted features of every item (eGeMAPS functionals in the stage)
+                    index:dict, # utt_id -> row of `features`
+                    classes:int=len(RAVDESS_EMOTIONS), # the task's number of classes
+                    Cs=(0.01, 0.1, 1., 10.), # inverse regularisation strengths tried; the best on the validation speakers' UAR is kept (ties: the smaller)
+                    chosen:dict|None=None, # filled with fold -> the C kept
+                   ): # (train, val, test, fold) -> (len(test), classes) log-probabilities, for `cross_validate`
+    """Features z-scored on the training speakers, then a multinomial logistic regression (scikit-learn), C chosen on the validation
+    speakers: the field's hand-crafted reference for categorical emotion, under the same folds as the networks. A class absent from a
+    fold's training speakers gets log-probability -1e9."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X = lambda d: np.nan_to_num(np.asarray(features, np.float64)[[index[u] for u in d.utt_id]])
+    def scores(m, d):
+        out = np.full((len(d), classes), -1e9); out[:, m.classes_] = m.predict_log_proba(X(d)); return out
+    def fold_fn(train, val, test, fold=None):
+        fit = lambda C: make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)).fit(X(train), train.label.to_numpy())
+        if len(val) and len(Cs) > 1:
+            uar = {C: class_scores(scores(fit(C), val), val.label.to_numpy())['uar'] for C in Cs}
+            C = max(Cs, key=lambda c: (uar[c], -c))
+        else: C = Cs[len(Cs) // 2]
+        if chosen is not None: chosen[fold] = C
+        return scores(fit(C), test)
+    return fold_fn
 
 # %% ../nbs/15_ravdess.ipynb #7d077d6f
 def load_clips(items:pd.DataFrame, root, # items (`ravdess_items`) and the processed folder their paths are relative to

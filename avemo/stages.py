@@ -78,12 +78,17 @@ def _trainer(run:RunDir, diagnose, tracker, diag_every, logs:dict):
 LEGACY_CORPORA = ('iemocap', 'tedlium', 'facesynthetics', 'ravdess')   # the corpora `synth.make_demo_corpus` writes at demo scale
 
 def _demo_tree(name:str, folder:Path, seed:int, scale:float)->Path:
-    "A corpus of the registry beyond the first four: its demo writer (`avemo.corpora`), larger with `scale` where it can be."
+    """A corpus of the registry beyond the first four: its demo writer (`avemo.corpora`), larger with `scale` where it can be:
+    MSP-Podcast's turns per speaker and partition, and the categorical corpora's extra speakers (8 at scale 1, none below 0.5:
+    the loader-test tree alone, as in the quick tests)."""
     import inspect as _i
     from avemo.corpora import get_corpus
     w = get_corpus(name).write_demo
     if w is None: raise ValueError(f'corpus {name!r} has no demo writer: pass --data_root')
-    return Path(w(folder, seed=seed, **({'turns': max(2, round(12 * scale))} if 'turns' in _i.signature(w).parameters else {})))
+    params, kw = _i.signature(w).parameters, {}
+    if 'turns' in params: kw['turns'] = max(2, round(12 * scale))
+    if 'speakers' in params: kw['speakers'] = round(8 * scale) if scale >= 0.5 else 0
+    return Path(w(folder, seed=seed, **kw))
 
 def write_demo_corpora(folder, # where the demo trees go (a run's `corpus/` folder, or any folder)
                        names=LEGACY_CORPORA, # corpora of the registry with a demo writer (`avemo corpora`), a list or comma-separated
@@ -1002,7 +1007,7 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
                  )->StageResult:
     """The categorical track: RAVDESS 8-class emotion (or CREMA-D, eNTERFACE'05, BAUM-1s with `corpus`) under actor-independent folds,
     the majority baseline and every video, audio and audio-visual model."""
-    from avemo.ravdess import (ravdess_items, corpus_items, track_classes, assign_folds, check_folds, ClassTask, majority_baseline, RAVDESS_MODELS, RAVDESS_PROTOCOL,
+    from avemo.ravdess import (ravdess_items, corpus_items, track_classes, assign_folds, check_folds, ClassTask, majority_baseline, logreg_baseline, RAVDESS_MODELS, RAVDESS_PROTOCOL,
                                RAVDESS_LITERATURE, confusion_figure, ravdess_markdown, load_clips)
     from avemo.corpora import get_corpus
     from functools import partial
@@ -1037,6 +1042,11 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     cfg, curves = TrainConfig.from_prefix(p, 'ravdess', seed=seed, progress=False), {}
     store = load_clips(items, run.processed(key), ravdess_frames, image)   # every file read once, for every model and fold
     results = [cross_validate(items, partial(majority_baseline, classes=task.outputs), f'{key}/majority_baseline', seed=seed, task=task)]
+    gemaps = cached_embeddings(run.embeddings(f'{key}_egemaps_baseline', 'features'), items.utt_id.tolist(),   # the hand-crafted reference
+                               lambda: egemaps_features(items.assign(sr=16000), run.processed(key)))
+    kept_C = {}
+    results.append(cross_validate(items, logreg_baseline(gemaps.numpy(), {u: i for i, u in enumerate(items.utt_id)}, task.outputs, chosen=kept_C),
+                                  f'{key}/egemaps_baseline', seed=seed, task=task))
     feats = {n: {} for n in fsrc}
     for name in names:
         results.append(cross_validate(items, _ravdess_fold(run, name, store, cfg, task, p, image, curves, feats.get(name), items,
@@ -1059,6 +1069,9 @@ def ravdess_stage(run, # the run directory, after the prepare stage (with `ravde
     res.metrics = m = {k: v for r in results + fused + lam0 + list(semi.values()) + extra + e2e for k, v in r.metrics().items()}
     run.write_metrics('ravdess', m)
     chance, major = 1 / task.outputs, m[f'{key}/majority_baseline/uar']
+    res.notes.append(f"egemaps_baseline (eGeMAPS v02 functionals + logistic regression, C per fold on the validation speakers: "
+                     f"{', '.join(f'{c:g}' for _, c in sorted(kept_C.items()))}): UAR {m[f'{key}/egemaps_baseline/uar']:.3f} ± {m[f'{key}/egemaps_baseline/uar_std']:.3f}, "
+                     "the hand-crafted reference every network is read against")
     for n in names:
         u = m[f'{key}/{n}/uar']
         res.notes.append(f"{n} ({RAVDESS_MODELS[n]['modality']}): UAR {u:.3f} ± {m[f'{key}/{n}/uar_std']:.3f}: "
