@@ -156,6 +156,7 @@ class RunDir:
     def pretrain_dir(self, model:str, kind:str='')->Path: return self.model(model)/('pretrain' + (f'_{kind}' if kind else ''))
     def fold_dir(self, model:str, k:int)->Path: return self.model(model)/f'fold{k}'
     def final_dir(self, model:str)->Path: return self.model(model)/'final'
+    def recipes(self)->list[Path]: return sorted(self.path.glob('models/*/final/model.json'))   # every named inference model's recipe (ablation arms are never listed)
     def curve(self, model:str, k:int|None=None, pretrain:str|None=None)->Path:
         "The `metrics.jsonl` of fold `k`, or of a pre-training run (`pretrain=''` or its kind)."
         return (self.pretrain_dir(model, pretrain) if pretrain is not None else self.fold_dir(model, k))/'metrics.jsonl'
@@ -182,6 +183,10 @@ class RunDir:
     def notebooks(self, rank:int=0)->Path: return self.path/'notebooks'/(f'rank{rank}' if rank else '')
     @property
     def readme(self)->Path: return self.path/'README.md'
+    UI_FILES = dict(profile='profile.yaml', log='pipeline.log', launch='launch.json')   # what a launch from `avemo ui` adds
+    def ui_file(self, kind:str)->Path: # kind: profile (the exact configuration), log (the pipeline's output) or launch (its process record)
+        if kind not in self.UI_FILES: raise ValueError(f'ui_file kind must be one of {", ".join(self.UI_FILES)}, not {kind!r}')
+        return self.path/self.UI_FILES[kind]
     def arm(self, ablation:str, label:str)->RunDir: return RunDir(self.path/'ablations'/ablation/slug(label))
     @property
     def arms(self)->Path: return self.path/'ablations'/'arms.json'

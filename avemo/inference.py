@@ -11,7 +11,7 @@ from .data import atomic_write, BadInputError, SkipLog
 from .losses import VAD
 from .preprocess import load_audio
 from .learner import save_weights, load_weights
-from .core import MODEL_BUILDERS, model_builder
+from .core import MODEL_BUILDERS, model_builder, RunDir
 
 # %% auto #0
 __all__ = ['BUILDER_MODULES', 'VAD_MEANING', 'SCALE', 'masked_stats', 'MFCCRegressor', 'mfcc_baseline', 'builders',
@@ -87,7 +87,7 @@ def save_for_inference(model:nn.Module, out_dir, # where model.safetensors and m
 def inference_models(run)->dict: # name -> model folder
     "The named inference models of a run directory: its `models/*/final/model.json` (ablation arms are never listed)."
     out = {}
-    for j in sorted(Path(run).glob('models/*/final/model.json')):
+    for j in RunDir(run).recipes():
         try: name = json.loads(j.read_text()).get('name') or j.parent.parent.name
         except (OSError, json.JSONDecodeError) as e: raise BadInputError(j, f'unreadable recipe ({e})') from None
         out[name] = j.parent

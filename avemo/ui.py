@@ -284,11 +284,11 @@ def check_form(texts:dict, # field name -> its text box's value
     return values, errors
 
 # %% ../nbs/18_ui.ipynb #b0650e10
-UI_FILES = dict(profile='profile.yaml', log='pipeline.log', launch='launch.json')   # what a launch from the UI adds to the run directory
+UI_FILES = RunDir.UI_FILES   # what a launch from the UI adds to the run directory (its layout: `core.RunDir`, `RUN_LAYOUT`)
 
 def ui_file(run, kind:str)->Path: # kind: profile, log or launch
     "The files a launch from the UI keeps in the run directory: the saved profile, the pipeline's output, the launch record (pid, command)."
-    return RunDir(run).path/UI_FILES[kind]
+    return RunDir(run).ui_file(kind)
 
 SECRET_NAME = re.compile(r'(^|_)(api_?key|token|secret|password)($|_)', re.I)
 
@@ -579,7 +579,7 @@ MODEL_NAMES = ('speech', 'visual', 'fusion')
 def run_models(run)->list[str]:
     "The run's named inference models the panel offers: speech, visual, fusion in that order, then its categorical classifiers (`ravdess_<model>`, `crema_d_<model>`, …) by name."
     have = {}
-    for j in sorted(Path(run).glob('models/*/final/model.json')):     # one unreadable recipe hides that model only (`avemo predict --model` says why)
+    for j in RunDir(run).recipes():                                   # one unreadable recipe hides that model only (`avemo predict --model` says why)
         try: rec = json.loads(j.read_text())
         except (OSError, ValueError): continue
         if isinstance(rec, dict): have[rec.get('name') or j.parent.parent.name] = rec.get('kind')
