@@ -298,7 +298,9 @@ def _speech_finetune(run:RunDir, src:RunDir, encoders, iem, utts, names, scfg, p
     results, embs = [], {}
     for name in names:
         enc = encoders[name]                                                  # embeddings are cached next to the encoder (and reused)
-        emb = embs[name] = cached_embeddings(src.embeddings(name), utts.utt_id.tolist(), lambda: embed(enc, iem), state_hash(enc))
+        emb = cached_embeddings(src.embeddings(name), utts.utt_id.tolist(), lambda: embed(enc, iem), state_hash(enc))
+        if p['ft_norm'] == 'speaker': emb = torch.as_tensor(speaker_normalized(emb, utts.speaker), dtype=torch.float32)   # per speaker, no labels
+        embs[name] = emb
         def run_fold(train, val, test, fold, emb=emb, name=name):
             d = run.fold_dir(name, fold); curves[f'{name} fold {fold}'] = d/'metrics.jsonl'; torch.manual_seed(seed + fold)
             tr = make_tracker(p['tracker'], d, name=f'{name} fold {fold}')
@@ -356,6 +358,7 @@ def speech_stage(run, # the run directory, after the prepare stage
                  ft_grad_accum:int=1, # fine-tuning gradient accumulation
                  ft_standardize:bool=True, # train the head on fold-z-scored embeddings (folded into the head after; see 02c_crossval)
                  ft_init:str='ridge', # random: the thesis's head; ridge: start at the fold's ridge probe, frozen, plus a zero-initialised head (02c_crossval)
+                 ft_norm:str='fold', # utterance-embedding z-scores of the LOSO heads and probes: fold (training-fold statistics, the thesis) or speaker (each speaker's own utterances first, no labels, as egemaps_speaker_norm_baseline)
                  diag_every:int=1, # pre-training epochs between learning diagnostics (embedding every utterance costs time at thesis scale)
                  ccc_weights:list=(1, 1, 1), # CCC loss weights for valence, arousal, dominance (normalised)
                  folds:list=(), # test sessions; empty: all five
@@ -366,6 +369,7 @@ def speech_stage(run, # the run directory, after the prepare stage
                 )->StageResult:
     "Pseudo-label TED-LIUM, pre-train the speech encoder (NCL, then CL), fine-tune a CCC head per LOSO fold on each frozen encoder."
     from avemo.speech import DEMO_SPEECH, THESIS_SPEECH
+    if ft_norm not in ('fold', 'speaker'): raise ValueError(f"ft_norm must be 'fold' or 'speaker', not {ft_norm!r}")
     p, run = dict(locals()), RunDir(run); _need(run, ('iemocap', 'utterances'), ('tedlium', 'segments'))
     utts, segs = load_manifest(run.manifest('iemocap', 'utterances')), load_manifest(run.manifest('tedlium', 'segments'))
     data = run.data_source('tiny demo corpus (stage test)'); scfg = DEMO_SPEECH if speech_size == 'demo' else THESIS_SPEECH
@@ -385,6 +389,8 @@ def speech_stage(run, # the run directory, after the prepare stage
     res.notes += _compare(m, names, SPEECH_MODELS, ('random init', 'NCL', 'NCL+CL'),
                           'Fine-tuned head minus the linear probe on the same embeddings (negative: the head loses what the embeddings carry):')
     run.write_metrics('speech', m)
+    if ft_norm == 'speaker': res.notes.append('ft_norm speaker: the LOSO heads and probes read speaker-normalised embeddings; the saved `speech` '
+                                              'model is trained on training statistics, since one file at inference has no speaker statistics')
     if not reuse: _speech_final(run, encoders['speech_ncl_cl'], iem, utts, index, ft_cfg, scfg, p, data, labeller.name)
     return res
 
@@ -782,6 +788,8 @@ ABLATIONS = {
                          finetune={'per speaker': dict(vft_norm='speaker'), 'training fold only': dict(vft_norm='fold')}),
     'ncl_vs_cl': dict(stage='speech', about='speech pre-training (RQ4, Table 5.4)',
                       main={'NCL': 'speech_ncl', 'NCL + CL': 'speech_ncl_cl'}),
+    'speech_norm': dict(stage='speech', model='speech_ncl_cl', about='speech-embedding normalisation (not in the thesis)',
+                        finetune={'training fold only (thesis)': dict(ft_norm='fold'), 'per speaker': dict(ft_norm='speaker')}),
     'head_init': dict(stage='speech', model='speech_ncl_cl', about='speech head start (not in the thesis; 02c_crossval)',
                       finetune={'random (thesis)': dict(ft_init='random'), 'ridge start': dict(ft_init='ridge')}),
     'face_head_init': dict(stage='visual', model='visual_mcl_landmarks', about='face head start (not in the thesis)',

@@ -148,7 +148,7 @@ def _choices()->list: # (name pattern, allowed values, what a value is)
     from avemo.preprocess import FACE_DETECTORS
     return [(r'_optimizer$', ('sgd', 'adamw'), 'optimizer'), (r'^speech_augment$', tuple(AUGMENTATION_SETS), 'augmentation set'),
             (r'^ravdess_channel$', ('speech', 'song', 'both'), 'channel'), (r'^face_detector$', tuple(FACE_DETECTORS), 'face detector'),
-            (r'^tracker$', ('comet', 'tensorboard', 'none'), 'tracker')]
+            (r'^tracker$', ('comet', 'tensorboard', 'none'), 'tracker'), (r'^v?ft_norm$', ('fold', 'speaker'), 'normalisation')]
 
 def range_error(name:str, value)->str: # the message, or '' when the value is in range
     "The range check of one parameter's value: numbers by the first rule of `RANGES` that names it, lists by `LIST_RANGES`, strings of a closed set by `_choices`."
