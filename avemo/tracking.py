@@ -4,12 +4,12 @@
 
 # %% ../nbs/02a_tracking.ipynb #725ffe43
 from __future__ import annotations
-import json, os, time
+import contextlib, contextvars, json, os, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['Tracker', 'JsonlTracker', 'read_jsonl', 'CometTracker', 'TensorBoardTracker', 'MultiTracker', 'make_tracker',
-           'epoch_curves', 'plot_curves']
+__all__ = ['Tracker', 'JsonlTracker', 'read_jsonl', 'CometTracker', 'TensorBoardTracker', 'MultiTracker', 'extra_trackers',
+           'make_tracker', 'epoch_curves', 'plot_curves']
 
 # %% ../nbs/02a_tracking.ipynb #6a4273ac
 class Tracker:
@@ -80,17 +80,30 @@ class MultiTracker(Tracker):
     def close(self): [t.close() for t in self.trackers]
 
 # %% ../nbs/02a_tracking.ipynb #557db022
+_EXTRA = contextvars.ContextVar('avemo_extra_trackers', default=())
+
+@contextlib.contextmanager
+def extra_trackers(factory, # run_dir -> a Tracker, or None for runs it does not want
+                  ):
+    """Within: every `make_tracker` also adds `factory(run_dir)` where that is not None. The extension point through which code outside
+    a stage reads the engine's per-epoch records without changing the stage (`avemo tune`'s pruning, 18a_tune). The factories are a
+    context variable: other threads, and code after the `with` block, are not affected."""
+    token = _EXTRA.set((*_EXTRA.get(), factory))
+    try: yield factory
+    finally: _EXTRA.reset(token)
+
 def make_tracker(kind:str, # comma-separated: comet, tensorboard, none (the local metrics.jsonl is always written)
                  run_dir, # the run directory
                  project:str='avemo', # Comet project
                  name:str|None=None, # run name
                 )->MultiTracker:
-    "The local log plus the requested trackers; Comet goes online only when `COMET_API_KEY` is set."
+    "The local log plus the requested trackers, plus those of any `extra_trackers` block; Comet goes online only when `COMET_API_KEY` is set."
     ts = [JsonlTracker(run_dir)]
     for k in [k.strip() for k in kind.split(',') if k.strip() and k.strip() != 'none']:
         if k == 'comet': ts.append(CometTracker(run_dir, project, name, api_key=os.environ.get('COMET_API_KEY')))
         elif k == 'tensorboard': ts.append(TensorBoardTracker(run_dir))
         else: raise ValueError(f"unknown tracker {k!r}: use comet, tensorboard or none")
+    ts += [t for f in _EXTRA.get() if (t := f(run_dir)) is not None]
     return MultiTracker(*ts)
 
 # %% ../nbs/02a_tracking.ipynb #8fb89220

@@ -4,13 +4,13 @@
 
 # %% ../nbs/18a_tune.ipynb #99a9e313
 from __future__ import annotations
-import contextlib, contextvars, hashlib, math, re, shutil, threading, time, warnings
+import contextlib, hashlib, math, re, shutil, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 import numpy as np
 from .core import VAD, RunDir, atomic_write, read_json, load_profile
-from .tracking import Tracker, make_tracker
+from .tracking import Tracker, extra_trackers, make_tracker
 
 # %% auto #0
 __all__ = ['DISTRIBUTIONS', 'NOT_SEARCHED', 'STEP_STRIDE', 'TUNABLE', 'TuneDir', 'dimension', 'search_space', 'suggest',
@@ -192,35 +192,11 @@ class _FoldReport(Tracker):
         if event == 'epoch' and self.reporter.monitor in metrics: self.reporter.epoch(self.fold, epoch, float(metrics[self.reporter.monitor]))
 
 # %% ../nbs/18a_tune.ipynb #952b12fa
-_REPORTER = contextvars.ContextVar('avemo_tune_reporter', default=None)
-_WRAPPED, _WRAP_LOCK = {}, threading.Lock()          # id(module globals) -> [original make_tracker, trials using the wrapper]
-
-def _with_reports(make:Callable)->Callable:
-    "`make_tracker`, plus the current trial's reporting tracker for a fold of the tuned model."
-    def make_tracker(kind, run_dir, *args, **kw):
-        t, rep = make(kind, run_dir, *args, **kw), _REPORTER.get()
-        if rep is not None and (extra := rep.tracker_for(run_dir)) is not None: t.trackers.append(extra)
-        return t
-    make_tracker.__wrapped__ = make
-    return make_tracker
-
 @contextlib.contextmanager
-def reporting(func:Callable, # the stage function (its module's `make_tracker` is wrapped)
-              reporter:TrialReporter, # where the folds' epochs go
+def reporting(reporter:TrialReporter, # where the folds' epochs go
              ):
-    "Within: the trackers `func`'s module makes for the tuned model's folds also report to `reporter`."
-    g = func.__globals__
-    if 'make_tracker' not in g: yield reporter; return                  # a stage without trackers: no pruning
-    with _WRAP_LOCK:
-        entry = _WRAPPED.setdefault(id(g), [g['make_tracker'], 0]); entry[1] += 1
-        if entry[1] == 1: g['make_tracker'] = _with_reports(entry[0])
-    token = _REPORTER.set(reporter)
-    try: yield reporter
-    finally:
-        _REPORTER.reset(token)
-        with _WRAP_LOCK:
-            entry[1] -= 1
-            if entry[1] == 0: g['make_tracker'] = entry[0]; del _WRAPPED[id(g)]
+    "Within: the trackers `make_tracker` makes for the tuned model's folds also report to `reporter` (`tracking.extra_trackers`)."
+    with extra_trackers(reporter.tracker_for): yield reporter
 
 # %% ../nbs/18a_tune.ipynb #09742a51
 @dataclass
@@ -233,6 +209,7 @@ class Tunable:
     folder:str = '{model}'                # the model's folder under `models/` (where its folds train)
     fixed:dict = field(default_factory=dict)   # keyword arguments of every trial; '{main}' is the main run's path, '{model}' the model
     encoders:tuple = ()                   # encoders the main run must hold (the trials `reuse` them)
+    pretraining:tuple = ()                # parameters that change the encoders or their cached embeddings: searching one drops `reuse`, each trial pre-trains
     inputs:tuple = ()                     # functions RunDir -> path: files copied from the main run into each trial (caches)
     @property
     def func(self)->Callable:
@@ -244,9 +221,14 @@ class Tunable:
 
 TUNABLE = dict(
     speech=Tunable('speech', 'speech_ncl_cl', fixed=dict(reuse='{main}', models=['{model}']),
-                   encoders=('speech_random_init', 'speech_ncl', 'speech_ncl_cl'), inputs=(lambda r: r.pseudolabels,)),
+                   encoders=('speech_random_init', 'speech_ncl', 'speech_ncl_cl'), inputs=(lambda r: r.pseudolabels,),
+                   pretraining=('speech_size', 'text_model', 'max_seconds', 'pretrain_seconds', 'speech_augment', 'ncl_epochs', 'ncl_batch_size',
+                                'ncl_grad_accum', 'ncl_lr', 'cl_epochs', 'cl_batch_size', 'cl_grad_accum', 'cl_lr', 'temperature')),
     visual=Tunable('visual', 'visual_mcl_landmarks', fixed=dict(reuse='{main}', models=['{model}']),
-                   encoders=('visual_random_init', 'visual_mcl', 'visual_mcl_landmarks')),
+                   encoders=('visual_random_init', 'visual_mcl', 'visual_mcl_landmarks'),
+                   pretraining=('visual_size', 'mcl_epochs', 'mcl_batch_size', 'mcl_grad_accum', 'mcl_optimizer', 'mcl_lr', 'mcl_warmup', 'queue_size',
+                                'mcl_temperature', 'mcl_momentum', 'landmark_epochs', 'landmark_batch_size', 'landmark_optimizer', 'landmark_lr',
+                                'landmark_loss')),
     baselines=Tunable('baselines', 'mfcc_baseline', source='best_epochs', inputs=(lambda r: r.embeddings('egemaps_baseline', 'features'),)),
     ravdess=Tunable('ravdess', 'wave_cnn_short', metric='uar', source='best_epochs', folder='ravdess_{model}',
                     fixed=dict(ravdess_models=['{model}'], ravdess_fusion=[], label_fractions=[])))
@@ -275,6 +257,7 @@ class TunePlan:
     "Everything the trials of a study need, resolved once."
     stage:str; spec:Tunable; main:RunDir; study:str; storage:str; model:str
     space:dict; kwargs:dict; profile:str; overrides:dict; tracker:str
+    pretrains:tuple = ()                  # the searched pre-training parameters: each trial pre-trains its own encoders (no `reuse`)
     @property
     def dir(self)->TuneDir: return TuneDir(self.main)
     @property
@@ -286,31 +269,33 @@ class TunePlan:
             if f(self.main).exists() and not f(run).exists(): f(run).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f(self.main), f(run))
         return run
 
-def _check_run(main:RunDir, spec:Tunable, stage:str):
-    "Clear errors for a run directory that cannot be tuned."
+def _check_run(main:RunDir, spec:Tunable, stage:str, pretrains:bool=False):
+    "Clear errors for a run directory that cannot be tuned (`pretrains`: the trials pre-train, no encoder is needed)."
     if not main.data_file.exists(): raise FileNotFoundError(f'{main.data_file} not found: {main.path} is not a prepared run (avemo pipeline --stages prepare,{stage} --out {main.path})')
-    if missing := [n for n in spec.encoders if not main.encoder(n).exists()]:
+    if not pretrains and (missing := [n for n in spec.encoders if not main.encoder(n).exists()]):
         raise FileNotFoundError(f'{main.path} has no pre-trained {", ".join(missing)}: run the {stage} stage there first (avemo pipeline --stages {stage} --out {main.path})')
 
 def tune_plan(stage:str, run, profile:str='', storage:str='', study:str='', model:str='', tracker:str='', spec:Tunable|None=None)->TunePlan:
     "Resolve a study: the main run, the profile and its search space, the trials' fixed keyword arguments, the storage URL."
     import inspect
-    spec = spec or tunable(stage); main = RunDir(Path(run).resolve()); _check_run(main, spec, stage)
+    spec = spec or tunable(stage); main = RunDir(Path(run).resolve()); _check_run(main, spec, stage, pretrains=True)
     cfg = read_json(main.config, {}); base = profile or cfg.get('profile') or 'demo'; prof = load_profile(base)
     space = search_space(prof, stage, spec.func, tuple(spec.fixed))
+    pretrains = tuple(k for k in space if k in spec.pretraining); _check_run(main, spec, stage, bool(pretrains))
+    fixed = {k: v for k, v in spec.fixed.items() if not (pretrains and k == 'reuse')}         # pre-training searched: nothing is reused
     values, model = {**prof, **{k: v for k, v in cfg.items() if k not in _BOOKKEEPING}}, model or spec.model
     names = [k for k, p in inspect.signature(spec.func).parameters.items() if p.kind == p.KEYWORD_ONLY]
-    kwargs = {**{k: values[k] for k in names if k in values}, 'tracker': 'none', **{k: _fill(v, main, model) for k, v in spec.fixed.items()}}
+    kwargs = {**{k: values[k] for k in names if k in values}, 'tracker': 'none', **{k: _fill(v, main, model) for k, v in fixed.items()}}
     overrides = {k: v for k, v in cfg.items() if k not in _BOOKKEEPING and not k.startswith('tune.') and prof.get(k) != v}
     base = str(Path(base).resolve()) if Path(base).suffix else base
     return TunePlan(stage, spec, main, study or stage, storage or TuneDir(main).storage(stage), model, space, kwargs, base, overrides,
-                    tracker or values.get('tracker', 'none'))
+                    tracker or values.get('tracker', 'none'), pretrains)
 
 # %% ../nbs/18a_tune.ipynb #b001d3db
 def _run_stage(plan:TunePlan, number:int, run:RunDir, kwargs:dict, reporter:TrialReporter):
     "The stage on trial `number`'s run directory; what it prints goes to the trial's log."
     with open(plan.dir.log(plan.study, number), 'w') as log, \
-         contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), reporting(plan.spec.func, reporter):
+         contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), reporting(reporter):
         plan.spec.func(run, **kwargs)
 
 def trial_objective(plan:TunePlan)->Callable:
@@ -510,6 +495,7 @@ def tune_study(stage:str, run, trials:int=8, profile:str='', storage:str='', stu
     if trials < 0: raise ValueError(f'trials must be 0 or more, not {trials}')
     plan = tune_plan(stage, run, profile, storage, study, model, tracker, spec)
     print(f'tuning {stage} ({plan.model}): {len(plan.space)} parameters {list(plan.space)}, study {plan.study!r} in {redact(plan.storage)}', flush=True)
+    if plan.pretrains: print(f'the space holds pre-training parameters ({", ".join(plan.pretrains)}): every trial pre-trains its own encoders', flush=True)
     with _quiet_optuna():
         s = open_study(plan.storage, plan.study, heartbeat, prune, seed, trials)
         ran = run_trials(s, trial_objective(plan), trials, StudyLock(plan.storage, plan.study), heartbeat, seed, [_trial_line(plan)])

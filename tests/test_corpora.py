@@ -76,7 +76,7 @@ def test_pipeline_on_a_categorical_corpus_runs_the_categorical_track(tmp_path):
     "`avemo pipeline --corpus crema_d` on its demo tree: prepare + the categorical track (the ravdess stage) only, per-corpus keys, a run README."
     import json, os, subprocess, sys
     env = dict(os.environ, OMP_NUM_THREADS='1', HF_HUB_OFFLINE='1', PYTHONWARNINGS='ignore')
-    r = subprocess.run([str(Path(sys.executable).parent/'avemo'), 'pipeline', '--corpus', 'CREMA-D', '--out', str(tmp_path/'run'),
+    r = subprocess.run([str(Path(sys.executable).parent/'avemo'), 'pipeline', '--corpus', 'CREMA-D', '--out', str(tmp_path/'run'), '--scale', '0.2',
                         '--ravdess_models', '[wave_cnn_short, efficientface]', '--ravdess_epochs', '2', '--ravdess_folds', '2',
                         '--fusion_methods', '[late]', '--label_fractions', '[]', '--tracker', 'none'],
                        capture_output=True, text=True, env=env, timeout=600)
