@@ -37,10 +37,13 @@ doctor: install
 # Two notebooks run side by side with one thread each: two torch thread pools on two cores thrash
 # (2-core machine: `make test` took 12 min 58 s with the default threads; the notebooks and pytest took 8 min 34 s with one each).
 # pytest runs its files in two processes too (pytest-xdist; one file per process, so a file's module fixtures are built once).
+# AVEMO_SYNTH_CACHE (avemo.synth.synth_cached): a fresh folder per run, so each synthetic IEMOCAP session and RAVDESS actor that
+# several tests write is rendered once per run, and never read from an earlier run.
 test: install
 	$(BIN)/avemo doctor
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+	cache=$$(mktemp -d /tmp/avemo_synth_cache.XXXXXX); export AVEMO_SYNTH_CACHE=$$cache OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; \
+	  $(BIN)/nbdev_test --n_workers 2 --timing && $(BIN)/python -m pytest -q -n 2 --dist loadfile tests; \
+	  status=$$?; rm -rf $$cache; exit $$status
 
 # The lock file: resolve settings.ini's ranges in a fresh environment, check it with `avemo doctor`, freeze it.
 # Then run `make test` and `make demo` (they reinstall .venv from the new lock) before committing it.

@@ -15,9 +15,9 @@ from .data import TEDLIUM_RELEASES, RAVDESS_EMOTIONS, atomic_write, importable
 # %% auto #0
 __all__ = ['CATEGORY_VAD', 'CATEGORY_P', 'RAVDESS_VAD', 'LEXICON', 'SR', 'SEG', 'DEMO_CORPORA', 'DEMO_VERSION', 'sample_state',
            'to_rating', 'sample_category', 'make_text', 'Speaker', 'random_speaker', 'synth_voice', 'face_landmarks',
-           'Pose', 'random_pose', 'place', 'render_face', 'latent_cues', 'demo_latents', 'write_iemocap',
-           'write_tedlium', 'write_facesynthetics', 'write_mp4', 'write_ravdess', 'write_clip', 'make_demo_corpus',
-           'tiny_run']
+           'Pose', 'random_pose', 'place', 'render_face', 'latent_cues', 'demo_latents', 'synth_cached',
+           'write_iemocap', 'write_tedlium', 'write_facesynthetics', 'write_mp4', 'write_ravdess', 'write_clip',
+           'make_demo_corpus', 'tiny_run']
 
 # %% ../nbs/00a_synth.ipynb #393dd783
 CATEGORY_VAD = dict(neu=(0., -0.1, 0.), hap=(0.6, 0.2, 0.1), exc=(0.5, 0.55, 0.3), sad=(-0.55, -0.45, -0.35),
@@ -308,6 +308,33 @@ def _dialog_frames(utts, spks, seed, fps, h, w):
             halves.append(render_face(ld, p, spks[g], h, w // 2, rng)[0])
         yield np.concatenate(halves, 1)
 
+def _synth_source()->bytes:
+    "The synthesis code (avemo/synth.py): part of every cache key, so a changed generator never reads an old entry."
+    import avemo.synth as m
+    return Path(m.__file__).read_bytes()
+
+def synth_cached(key:tuple, # everything the output depends on besides the code (e.g. kind, seed, session, sizes)
+                 dest, # the folder the paths below are relative to
+                 rels:tuple, # the files and folders `write` makes under its folder
+                 write, # folder -> None: writes `rels` under that folder
+                ):
+    """Write `rels` under `dest` with `write(dest)`, or copy them from `$AVEMO_SYNTH_CACHE/<hash>`, where the same key and the same
+    synthesis code wrote them before. Off unless the variable is set: `make test` sets a fresh folder for each run, so one test
+    suite renders each IEMOCAP session and RAVDESS actor once instead of once per notebook (the tiny fixture, the preprocessing and
+    CLI tests and the demo corpus tests all write the same one-dialog sessions). An entry is written to a temporary folder and
+    renamed into place, so concurrent writers of one key are safe (the loser discards its copy)."""
+    import hashlib, os, shutil, uuid
+    dest, root = Path(dest), os.environ.get('AVEMO_SYNTH_CACHE', '')
+    if not root: return write(dest)
+    entry = Path(root)/hashlib.sha256(repr(key).encode() + _synth_source()).hexdigest()[:20]
+    if not entry.exists():
+        tmp = Path(root)/f'.tmp-{uuid.uuid4().hex}'; write(tmp)
+        try: os.rename(tmp, entry)
+        except OSError: shutil.rmtree(tmp, ignore_errors=True)                    # another process cached the same key first
+    for r in rels:
+        if (entry/r).is_dir(): shutil.copytree(entry/r, dest/r, dirs_exist_ok=True)
+        else: (dest/r).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(entry/r, dest/r)
+
 def _pmap(fn, jobs:list, workers:int, desc:str):
     "Run `fn(*job)` for every job, in `workers` processes when > 1, with a progress bar."
     if workers <= 1:
@@ -321,6 +348,13 @@ def _pmap(fn, jobs:list, workers:int, desc:str):
         for f in tqdm([ex.submit(fn, *j) for j in jobs], desc=desc, leave=False): f.result()
 
 def _write_session(base:Path, seed:int, sess:int, n_dialogs:int, n_utts:int, fps:int, frame_hw:tuple):
+    "One IEMOCAP session (through `synth_cached`): its folder under `base` and its latent states beside `base`."
+    base = Path(base)
+    synth_cached(('iemocap', seed, sess, n_dialogs, n_utts, fps, tuple(frame_hw)), base.parent,
+                 (f'{base.name}/Session{sess}', f'demo_latents/iemocap_session{sess}.csv'),
+                 lambda d: _render_session(d/base.name, seed, sess, n_dialogs, n_utts, fps, frame_hw))
+
+def _render_session(base:Path, seed:int, sess:int, n_dialogs:int, n_utts:int, fps:int, frame_hw:tuple):
     "One IEMOCAP session: two speakers, `n_dialogs` dialogs."
     srng = _rng(seed, 1, sess)
     spks = {g: random_speaker(g, srng) for g in 'FM'}
@@ -431,6 +465,11 @@ def write_mp4(path, frames, audio, fps=10, sr=SR):
         c.mux(a.encode())
 
 def _write_actor(root:Path, seed:int, actor:int, fps:int, hw:tuple):
+    "One RAVDESS actor's folder under `root` (through `synth_cached`)."
+    root = Path(root)
+    synth_cached(('ravdess', seed, actor, fps, tuple(hw)), root, (f'Actor_{actor:02d}',), lambda d: _render_actor(d, seed, actor, fps, hw))
+
+def _render_actor(root:Path, seed:int, actor:int, fps:int, hw:tuple):
     "Fifteen speech clips of one RAVDESS actor, as audio-only wav and audio-visual mp4."
     arng = _rng(seed, 4, actor); spk = random_speaker('M' if actor % 2 else 'F', arng)
     for e, emo in enumerate(RAVDESS_EMOTIONS, 1):
