@@ -1115,6 +1115,11 @@ BENCHMARK_LITERATURE = pd.DataFrame([
            note='literature; as labelled on the model card huggingface.co/3loi/SER-Odyssey-Baseline-WavLM-Multi-Attributes (columns Val, Dom, Aro); '
                 'not checked against the paper')
       for part, v, a, d in (('Test3', 0.577, 0.405, 0.577), ('Development', 0.652, 0.579, 0.688))],
+    *[dict(model='wav2small teacher, WavLM + w2v2-L-robust (Kounadis-Bastian et al. 2024)', corpus='msp_podcast', partition=f'{part} (MSP-Podcast v1.7, as on the card)',
+           ccc_valence=v, ccc_arousal=a, ccc_dominance=d,
+           note='literature; as labelled on the model card huggingface.co/dkounadis/wav2small (columns Val, Dom, Aro, rounded to 3 places); '
+                'the teacher of wav2small (arXiv 2408.13920), not w2v2-L-robust-12 itself; not checked against the paper')
+      for part, v, a, d in (('Test1', 0.676, 0.762, 0.684), ('Test2', 0.423, 0.486, 0.468))],
 ])
 
 def _roles(df:pd.DataFrame, c)->pd.Series: return df[c.split_col].map(lambda v: (c.roles or {}).get(v, v))
