@@ -42,6 +42,7 @@ class TrainConfig:
     num_workers:int = 0            # DataLoader worker processes
     progress:bool = True           # per-epoch progress bar (main process only)
     drop_last:bool = False         # drop the last incomplete training batch (contrastive losses want full batches)
+    checkpoint_every:float = 20.   # seconds: the resume checkpoint follows a process's first epoch, the last epoch, and any epoch ending this long after the previous checkpoint (0: every epoch); a killed run redoes at most about this much
 
     ALIASES = dict(warmup='warmup_epochs')    # profile spellings of field names (`mcl_warmup`)
 
@@ -257,7 +258,7 @@ def fit(model:nn.Module, # the stage's model wrapper: out = model(batch)
         epoch_end:Callable|None=None, # epoch_end(epoch, logs) after the checkpoint (may raise to stop)
         optimizer_fn:Callable=make_optimizer, scheduler_fn:Callable=make_scheduler,
        )->FitResult:
-    "Train with accelerate; checkpoint every epoch; select the best epoch on `val_ds`; return with the best weights loaded."
+    "Train with accelerate; checkpoint (every epoch, at most one per `cfg.checkpoint_every` s); select the best epoch on `val_ds`; return with the best weights loaded."
     run_dir = Path(run_dir); acc = _accelerator(cfg); tracker = tracker or JsonlTracker(run_dir)
     deterministic_algorithms()
     if acc.is_main_process: atomic_write(run_dir/'config.json', lambda p: Path(p).write_text(json.dumps(asdict(cfg), indent=1)))
@@ -267,10 +268,10 @@ def fit(model:nn.Module, # the stage's model wrapper: out = model(batch)
     val_dl = _loader(val_ds, cfg, collate_fn, False) if val_ds is not None else None
     model, opt, train_dl = acc.prepare(model, opt, train_dl)
     if val_dl is not None: val_dl = acc.prepare(val_dl)
-    state = dict(history=[], best=None, best_epoch=-1, step=0)
+    state = dict(history=[], best=None, best_epoch=-1, step=0, saved=None)     # saved: when this process last wrote the checkpoint
     if resume and acc.is_main_process: remove_partial_writes(run_dir)   # what a killed earlier run was writing
     if resume and (ck := load_checkpoint(run_dir/'checkpoints', acc.unwrap_model(model), opt, sched)):
-        state.update({k: ck[k] for k in state}); start = ck['epoch'] + 1
+        state.update({k: ck[k] for k in ('history', 'best', 'best_epoch', 'step')}); start = ck['epoch'] + 1
     else: start = 0
     if acc.is_main_process and start == 0: tracker.log_params(asdict(cfg))
     for epoch in range(start, cfg.epochs):
@@ -295,8 +296,11 @@ def _end_of_epoch(acc, model, opt, sched, epoch, logs, state, cfg, run_dir, trac
         if improved:
             atomic_write(ck/'best.safetensors', lambda p: save_weights(acc.unwrap_model(model), p))
             atomic_write(ck/'best.json', lambda p: Path(p).write_text(json.dumps(dict(epoch=epoch, monitor=cfg.monitor, value=v))))
-        save_checkpoint(ck, acc.unwrap_model(model), opt, sched, epoch, dict(history=state['history'], best=state['best'],
-                                                                          best_epoch=state['best_epoch'], step=state['step']))
+        due = state['saved'] is None or epoch == cfg.epochs - 1 or time.monotonic() - state['saved'] >= cfg.checkpoint_every
+        if due:                          # the full training state costs 10-20 ms per write: the demo's sub-second epochs write it less often
+            save_checkpoint(ck, acc.unwrap_model(model), opt, sched, epoch, dict(history=state['history'], best=state['best'],
+                                                                              best_epoch=state['best_epoch'], step=state['step']))
+            state['saved'] = time.monotonic()
     acc.wait_for_everyone()
 
 def _finish_fit(acc, model, state, run_dir, tracker)->FitResult:
