@@ -136,7 +136,7 @@ def class_scores(pred:np.ndarray, # (N,) predicted class indices, or (N, C) logi
                 )->dict: # wa, uar, f1
     """Weighted accuracy (accuracy over items), unweighted average recall and macro-F1, with scikit-learn's conventions: recall over the
     classes present in `y`, F1 over the classes in `y` or `pred` (0 where a class is never predicted nor true). One confusion matrix in
-    numpy: scikit-learn's three calls cost 12 ms, and the stage scores every epoch's validation (checked against scikit-learn below)."""
+    numpy: 0.06 ms against 3.3 ms for scikit-learn's three calls on 40 items, and the stage scores every epoch's validation (checked against scikit-learn below)."""
     pred, y = np.asarray(pred), np.asarray(y).reshape(-1).astype(int)
     if pred.ndim == 2: pred = pred.argmax(1)
     pred = pred.astype(int); labels = np.union1d(y, pred); k = len(labels)
@@ -217,7 +217,7 @@ class RavdessClips(torch.utils.data.Dataset):
                  labelled:np.ndarray|None=None): # per item: is its label used (semi-supervised training; items then carry `labelled`)
         self.items, self.store, self.n, self.train = items.reset_index(drop=True), store, int(seconds * sr), train
         self.labelled = None if labelled is None else np.asarray(labelled, bool)
-        self._rows = [(u, s, int(l)) for u, s, l in zip(self.items.utt_id, self.items.statement, self.items.label)]   # read once: `iloc` per item cost 5 s of the demo stage
+        self._rows = [(u, s, int(l)) for u, s, l in zip(self.items.utt_id, self.items.statement, self.items.label)]   # read once: `iloc` per item took about 5 s of the demo stage under cProfile
     def __len__(self): return len(self.items)
     def __getitem__(self, i):
         utt, statement, label = self._rows[i]; a, f = self.store[utt]; start = 0
@@ -571,7 +571,7 @@ def confusion_figure(preds:dict, # model name -> a CVResult's predictions (logit
                      classes=tuple(RAVDESS_EMOTIONS), out=None,
                      corpus:str='RAVDESS'): # the title's corpus
     """Row-normalised confusion matrices over all test folds, one panel per model (scikit-learn counts, matplotlib `imshow` with the counts
-    written in; seaborn's heatmap redraws the whole figure for every panel: 45 s for 25 panels); a PNG if `out`."""
+    written in; seaborn's heatmap redraws the whole figure for every panel: 21.9 s against 3.4 s for 25 panels); a PNG if `out`."""
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     from sklearn.metrics import confusion_matrix
     n = len(preds); cols = min(4, n); rows = -(-n // cols)

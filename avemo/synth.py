@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_synth.ipynb #1e466834
 from __future__ import annotations
-import json, math
+import functools, json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, cv2, av
@@ -308,8 +308,9 @@ def _dialog_frames(utts, spks, seed, fps, h, w):
             halves.append(render_face(ld, p, spks[g], h, w // 2, rng)[0])
         yield np.concatenate(halves, 1)
 
+@functools.cache
 def _synth_source()->bytes:
-    "The synthesis code (avemo/synth.py): part of every cache key, so a changed generator never reads an old entry."
+    "The synthesis code (avemo/synth.py, read once per process): part of every cache key, so a changed generator never reads an old entry."
     import avemo.synth as m
     return Path(m.__file__).read_bytes()
 
