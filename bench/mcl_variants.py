@@ -19,12 +19,16 @@ VARIANTS = {'demo profile': {}, 'temperature 0.5': dict(mcl_temperature=0.5), 'q
             'lr 1e-4': dict(mcl_lr=1e-4), 'lr 3e-5': dict(mcl_lr=3e-5), 'colour': dict(aug=COLOUR),
             'colour, lr 1e-4': dict(aug=COLOUR, mcl_lr=1e-4), 'colour, 4 epochs': dict(aug=COLOUR, mcl_epochs=4)}
 
+def _link(a, b):
+    try: os.link(a, b)
+    except OSError: shutil.copy2(a, b)                       # another file system
+
 def _scratch(run: Path) -> Path:
     "A copy of the run for one variant: processed data hard-linked (only read), the small rest copied (MCL writes there)."
     d = Path(tempfile.mkdtemp(prefix='mcl_variant_'))
     for f in run.iterdir():
         if f.name in ('corpus', 'ablations', 'tune', 'models'): continue
-        (shutil.copytree(f, d/f.name, copy_function=os.link) if f.name == 'processed' else
+        (shutil.copytree(f, d/f.name, copy_function=_link) if f.name == 'processed' else
          shutil.copytree(f, d/f.name) if f.is_dir() else shutil.copy2(f, d/f.name))
     return d
 

@@ -102,7 +102,10 @@ def tedlium_talk(out: str, talk: str, files: list, k: int) -> int:
 def main(src, out, workers=2):
     src, out = Path(src).resolve(), Path(out)
     if out.exists(): sys.exit(f'{out} exists: give a new folder')
-    shutil.copytree(src, out, copy_function=os.link)          # hard links; every file this script changes is replaced, not written into
+    def link(a, b):                                           # hard links (a copy across file systems); changed files are replaced, not written into
+        try: os.link(a, b)
+        except OSError: shutil.copy2(a, b)
+    shutil.copytree(src, out, copy_function=link)
     for f in (out/'demo_latents').glob('iemocap_session*.csv'): os.replace(f, f.with_name(f.name + '.src'))
     talks = {}
     for sph in sorted(out.glob('TEDLIUM_release*/**/sph/*.sph')): talks.setdefault(sph.stem, []).append(str(sph))
