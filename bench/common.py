@@ -1,5 +1,5 @@
 "Shared helpers for the benchmark scripts."
-import os, platform
+import os, platform, shutil
 from pathlib import Path
 import torch, torchaudio
 
@@ -10,3 +10,8 @@ def machine()->dict:
     return dict(cpu=cpu or platform.processor() or platform.machine(), logical_cores=os.cpu_count(), python=platform.python_version(),
                 torch=torch.__version__, torchaudio=torchaudio.__version__, platform=platform.platform(),
                 gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None)
+
+def link_or_copy(src, dst):
+    "`shutil.copytree`'s copy function for scratch trees: a hard link (a copy across file systems). Files written later must be replaced, not written into."
+    try: os.link(src, dst)
+    except OSError: shutil.copy2(src, dst)

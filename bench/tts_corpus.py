@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf
 from scipy.signal import resample_poly, lfilter
+sys.path.insert(0, str(Path(__file__).parent)); from common import link_or_copy
 
 SR = 16000
 HARVARD = ["The birch canoe slid on the smooth planks.", "Glue the sheet to the dark blue background.",
@@ -77,11 +78,11 @@ def iemocap_session(out: str, sess: int) -> list:
     rows = []
     for wav in sorted((sd/'sentences/wav').rglob('*.wav')):
         utt = wav.stem; g = utt.split('_')[-1][0]; voice = IEMOCAP_VOICES[sess]['FM'.index(g)]
-        st = lat.loc[utt, ['state_v', 'state_a', 'state_d']].to_numpy(float); r = rng_for('utt', utt)
-        p = prosody(*st, speaker_params(voice), r)
+        st = lat.loc[utt, ['state_v', 'state_a', 'state_d']].to_numpy(float); r = rng_for('utt', utt); spk = speaker_params(voice)
+        p = prosody(*st, spk, r)
         write_wav(wav, speak(HARVARD[r.integers(len(HARVARD))], voice, p, r))
-        spk = speaker_params(voice)                          # the ceiling's cues are speaker-relative, as in avemo.synth.latent_cues
-        rel = dict(p, rate_log2=p['rate_log2'] - np.log2(spk['rate0']), pitch_pct=p['pitch_pct'] - spk['pitch0'], level_db=p['level_db'] - spk['gain0'])
+        rel = dict(p,  # the ceiling's cues are speaker-relative, as in avemo.synth.latent_cues
+                    rate_log2=p['rate_log2'] - np.log2(spk['rate0']), pitch_pct=p['pitch_pct'] - spk['pitch0'], level_db=p['level_db'] - spk['gain0'])
         rows.append(dict(utt_id=utt, **{f'voice_{k}': val for k, val in rel.items()},
                          **lat.loc[utt, [c for c in lat.columns if c.startswith(('state_', 'face_'))]].to_dict()))
     return rows
@@ -102,10 +103,7 @@ def tedlium_talk(out: str, talk: str, files: list, k: int) -> int:
 def main(src, out, workers=2):
     src, out = Path(src).resolve(), Path(out)
     if out.exists(): sys.exit(f'{out} exists: give a new folder')
-    def link(a, b):                                           # hard links (a copy across file systems); changed files are replaced, not written into
-        try: os.link(a, b)
-        except OSError: shutil.copy2(a, b)
-    shutil.copytree(src, out, copy_function=link)
+    shutil.copytree(src, out, copy_function=link_or_copy)    # every file this script changes is replaced by rename, not written into
     for f in (out/'demo_latents').glob('iemocap_session*.csv'): os.replace(f, f.with_name(f.name + '.src'))
     talks = {}
     for sph in sorted(out.glob('TEDLIUM_release*/**/sph/*.sph')): talks.setdefault(sph.stem, []).append(str(sph))
