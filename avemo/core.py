@@ -11,7 +11,7 @@ import numpy as np                      # light on purpose: the CLI imports this
 # %% auto #0
 __all__ = ['VAD', 'MODEL_BUILDERS', 'RUN_LAYOUT', 'EMBEDDINGS', 'PROFILE_DIR', 'atomic_write', 'remove_partial_writes',
            'write_json', 'read_json', 'mlp', 'md_table', 'as_list', 'slug', 'model_builder', 'die_with_parent',
-           'RunDir', 'load_profile']
+           'scratch_dir', 'RunDir', 'load_profile']
 
 # %% ../nbs/00_core.ipynb #80bca740
 VAD = ('valence', 'arousal', 'dominance')   # the three continuous dimensions, in the order every (N, 3) array uses
@@ -90,6 +90,19 @@ def die_with_parent():
         import ctypes, signal
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))   # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError): pass                                  # not Linux: SIGINT/SIGTERM handling still stops the workers
+
+# %% ../nbs/00_core.ipynb #126b03f5
+def scratch_dir(prefix:str='avemo_', # the folder name's prefix
+               )->Path:
+    """A new temporary folder (under `$TMPDIR`), removed with everything in it when this process exits: the stand-in runs of the
+    stage notebooks and tests (`avemo.synth.tiny_run` is 100-200 MB) would otherwise stay behind, gigabytes per test-suite run.
+    The removal is a `multiprocessing` finaliser: it runs at interpreter exit (atexit) and also when a `multiprocessing` or
+    `concurrent.futures` worker that made the folder ends (those end without running atexit), never in a forked child of the maker."""
+    import shutil
+    from multiprocessing import util
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    util.Finalize(None, shutil.rmtree, args=(str(path),), kwargs=dict(ignore_errors=True), exitpriority=0)
+    return path
 
 # %% ../nbs/00_core.ipynb #580b341f
 RUN_LAYOUT = """\

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
-from .core import VAD, RunDir, as_list, md_table, write_json, read_json, slug, atomic_write
+from .core import VAD, RunDir, as_list, md_table, write_json, read_json, slug, atomic_write, scratch_dir
 from .data import load_manifest, save_manifest
 from .learner import TrainConfig, fit, process_info, save_weights, load_weights
 from .tracking import make_tracker, plot_curves
@@ -1208,11 +1208,10 @@ def benchmark_stage(run, # the run directory, after the prepare stage prepared `
     return StageResult('benchmark', metrics, dict(benchmark=table), {k: run.figure(f'benchmark_{c.name}_loss') for k in ['loss'] if curves})
 
 # %% ../nbs/14_stages.ipynb #2df1adfd
-def stand_in_evaluation_run(path=None, # folder (default: a new temporary one)
+def stand_in_evaluation_run(path=None, # folder (default: a new temporary one, removed when this process exits)
                             seed:int=0, speech_model:str='speech_ncl_cl', visual_model:str='visual_mcl_landmarks')->RunDir:
     "A run directory with made-up LOSO predictions and embeddings of two models: 5 sessions × 2 dialogs × 8 utterances, 4 crops each."
-    import tempfile
-    run = RunDir(path or tempfile.mkdtemp(prefix='avemo_eval_')); rng = np.random.default_rng(seed); n = 80
+    run = RunDir(path or scratch_dir('avemo_eval_')); rng = np.random.default_rng(seed); n = 80
     emo = rng.choice(['neu', 'ang', 'sad', 'hap', 'exc', 'sur', 'fru'], n); yy = rng.uniform(-1, 1, (n, 3))
     u = pd.DataFrame(dict(utt_id=[f'Ses0{i // 16 + 1}F_d{i // 8}_{"FM"[i % 2]}{i:03d}' for i in range(n)], fold=np.arange(n) // 16 + 1,
                           dialog=[f'd{i // 8}' for i in range(n)], speaker=[f'Ses0{i // 16 + 1}{"FM"[i % 2]}' for i in range(n)], emotion=emo,
@@ -1234,8 +1233,7 @@ def stand_in_evaluation_run(path=None, # folder (default: a new temporary one)
 
 def stand_in_ablation_run(path=None, seed:int=0)->RunDir:
     "A run directory with made-up metrics of the models the `phase` and `ncl_vs_cl` arms read, and their arms list."
-    import tempfile
-    run = RunDir(path or tempfile.mkdtemp(prefix='avemo_ablations_')); rng = np.random.default_rng(seed); arms = []
+    run = RunDir(path or scratch_dir('avemo_ablations_')); rng = np.random.default_rng(seed); arms = []
     for st, ms in (('visual', ('visual_mcl', 'visual_mcl_landmarks')), ('speech', ('speech_ncl', 'speech_ncl_cl'))):
         run.write_metrics(st, {f'{k}/ccc_{d}{s}': float(rng.uniform(0, 0.3)) for k in ms for d in VAD for s in ('', '_std')})
     for name in ('phase', 'ncl_vs_cl'):

@@ -551,12 +551,11 @@ def tiny_run(path=None, # run directory (default: a new temporary folder)
              corpora=('iemocap', 'tedlium', 'facesynthetics'), # which corpora to write and prepare (also: ravdess, and the registry's others)
              face_size:int=64, # IEMOCAP face-crop and FaceSynthetics image side (pixels)
             ):
-    "A run directory after a tiny prepare stage (the fixture of the stage tests): corpus, processed arrays and `data.json`."
-    import tempfile
-    from avemo.core import RunDir, write_json
+    "A run directory after a tiny prepare stage (the fixture of the stage tests): corpus, processed arrays and `data.json`. Without `path`, a temporary folder removed when this process exits (`avemo.core.scratch_dir`)."
+    from avemo.core import RunDir, write_json, scratch_dir
     from avemo.data import iemocap_manifest, tedlium_manifest, facesynthetics_manifest
     from avemo.preprocess import preprocess_iemocap, preprocess_tedlium, preprocess_facesynthetics
-    run = RunDir(path or tempfile.mkdtemp(prefix='avemo_tiny_')); c, roots = run.corpus, {}
+    run = RunDir(path or scratch_dir('avemo_tiny_')); c, roots = run.corpus, {}
     if 'iemocap' in corpora:
         roots['iemocap'] = write_iemocap(c, seed=seed, n_dialogs=1)
         preprocess_iemocap(iemocap_manifest(roots['iemocap']), run.processed('iemocap'), face_size=face_size, max_frames=3)

@@ -16,6 +16,12 @@ A configuration whose hash differs from `default` changes the numbers; the max a
 `--ops` also fingerprints single operations on fixed inputs in each configuration (the output's hash): matrix products (MKL),
 1-D and 2-D convolutions (oneDNN, or ATen without it), attention, normalisations, activations, reductions, an AdamW step, the
 FFT, and NumPy's BLAS and LAPACK (OpenBLAS). Run on two machines, the two JSON files say which operation gives other bits.
+
+`--emulate CPU` runs each configuration under QEMU's user-mode emulator (Debian package `qemu-user`: `qemu-x86_64 -cpu CPU`, e.g.
+EPYC-Rome or Haswell), which reports that CPU's vendor, model, caches and instruction sets to the libraries while computing every
+instruction in software (IEEE-exact, no AVX-512): the libraries take the code paths they would take on that CPU. This separates
+what the CPU's identity changes (library dispatch, blocking from cache sizes) from what its silicon computes (the approximate
+reciprocals `rcpps`/`rsqrtps`, which differ between vendors and which QEMU computes exactly). `--configs a,b` runs some configurations.
 """
 import argparse, hashlib, json, os, subprocess, sys, time
 from pathlib import Path
@@ -77,13 +83,17 @@ def compare(rows:list, other:dict)->dict:
                                 ops_differ=sorted(k for k, v in r.get('ops', {}).items() if k in t.get('ops', {}) and v != t['ops'][k]) if t.get('ops') else None)
     return dict(other_machine=other.get('machine'), other_command=other.get('command'), configs=out)
 
-def main(steps:int, out:str, ops:bool=False, other:str=''):
+def main(steps:int, out:str, ops:bool=False, other:str='', emulate:str='', configs:str=''):
     import torch
     sys.path.insert(0, str(Path(__file__).parent)); from common import machine
     tmp = Path(out).with_suffix('.tmp'); tmp.mkdir(parents=True, exist_ok=True); rows, weights = [], {}
-    for name, env in CONFIGS.items():
+    pick = [c for c in configs.split(',') if c] or list(CONFIGS)
+    if unknown := set(pick) - set(CONFIGS): raise SystemExit(f'unknown configurations {sorted(unknown)}; known: {", ".join(CONFIGS)}')
+    if 'default' not in pick: pick = ['default'] + pick                  # the reference of every row
+    prefix = ['qemu-x86_64', '-cpu', emulate] if emulate else []
+    for name, env in ((c, CONFIGS[c]) for c in pick):
         e = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': env.get('OMP_NUM_THREADS', '1'), **env}
-        r = subprocess.run([sys.executable, '-c', WORKLOAD, str(steps), str(tmp/f'{name}.pt')] + (['ops'] if ops else []), env=e, capture_output=True, text=True)
+        r = subprocess.run(prefix + [sys.executable, '-c', WORKLOAD, str(steps), str(tmp/f'{name}.pt')] + (['ops'] if ops else []), env=e, capture_output=True, text=True)
         if r.returncode: raise SystemExit(f'{name} failed: {r.stderr[-2000:]}')
         res = json.loads(r.stdout.strip().splitlines()[-1]); weights[name] = torch.load(tmp/f'{name}.pt', weights_only=True)
         rows.append(dict(config=name, env=env, **res)); print(name, res, flush=True)
@@ -93,6 +103,7 @@ def main(steps:int, out:str, ops:bool=False, other:str=''):
     for f in tmp.iterdir(): f.unlink()
     tmp.rmdir()
     res = dict(command=' '.join(sys.argv), steps=steps, machine=machine(), rows=rows)
+    if emulate: res['emulated_cpu'] = dict(qemu_cpu=emulate, note='every row ran under qemu-x86_64 -cpu ' + emulate + ' on the machine above')
     if other: res['compared_with'] = compare(rows, json.loads(Path(other).read_text()))
     Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
     for r in rows: print(f"{r['config']:18s} {r['sha']}  same as default: {r['same_as_default']!s:5s}  max |Δw| {r['max_abs_diff_vs_default']:.2e}  {r['seconds']} s  ({r['capability']}, {r['threads']} threads)"
@@ -103,4 +114,6 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0]); p.add_argument('--steps', type=int, default=30)
     p.add_argument('--ops', action='store_true', help='also fingerprint single operations (compare two machines op by op)')
     p.add_argument('--compare', default='', help="another machine's JSON from this script: which configurations, parts and operations give the same bits")
-    p.add_argument('--out', default='bench/results/determinism_cpu.json'); a = p.parse_args(); main(a.steps, a.out, a.ops, a.compare)
+    p.add_argument('--emulate', default='', help="run every configuration under qemu-x86_64 -cpu EMULATE (e.g. EPYC-Rome, Haswell)")
+    p.add_argument('--configs', default='', help='comma-separated configurations to run (default: all; default is always run)')
+    p.add_argument('--out', default='bench/results/determinism_cpu.json'); a = p.parse_args(); main(a.steps, a.out, a.ops, a.compare, a.emulate, a.configs)
