@@ -13,9 +13,9 @@ from .crossval import PROTOCOL
 from .tracking import epoch_curves
 
 # %% auto #0
-__all__ = ['write_cv_report', 'plot_va_planes', 'plot_stage_curves', 'literature', 'subset_report', 'ceiling_table',
-           'main_report', 'fusion_report', 'rq1_report', 'literature_report', 'evaluation_figures', 'timing_table',
-           'environment_line', 'write_run_readme', 'plot_ablations']
+__all__ = ['PAIRED_NOTE', 'write_cv_report', 'plot_va_planes', 'plot_stage_curves', 'literature', 'subset_report',
+           'ceiling_table', 'main_report', 'fusion_report', 'rq1_report', 'literature_report', 'evaluation_figures',
+           'timing_table', 'environment_line', 'write_run_readme', 'plot_ablations']
 
 # %% ../nbs/07b_report.ipynb #a64474ca
 def write_cv_report(results:list, # CVResult of each model
@@ -144,6 +144,12 @@ def ceiling_table(res_all:list)->str:
             f'exact cue parameters under the same folds (valence {ceiling.ccc_valence:.3f}, arousal {ceiling.ccc_arousal:.3f}, '
             f'dominance {ceiling.ccc_dominance:.3f}), which only the labels\' rounding keeps below 1.\n\n' + md_table(frac, '{:.2f}'))
 
+PAIRED_NOTE = ('Each row: the first model\'s CCC minus the second\'s on the same test session, per fold, their mean, and the folds the first '
+               'model wins. `mean_ci95`: the 95 % interval of the mean difference from a paired bootstrap of each fold\'s test utterances '
+               '(1,000 resamples; the same utterances score both models; `avemo.scoring.paired_bootstrap`). `clear_wins` / `clear_losses`: '
+               'the folds whose own 95 % interval lies above / below zero; the other wins and losses are within what resampling a session\'s '
+               'utterances moves. The interval covers which utterances a session holds, not which sessions were recorded (the folds\' spread).')
+
 def main_report(run:RunDir, res_all:list, preds:dict, data)->tuple[str, str|None, callable]:
     "The main table, the ceiling fractions and the paired per-fold differences, to `tables/evaluation_main.md`."
     from avemo.scoring import subset_summary, paired_differences, PAIRS
@@ -153,7 +159,7 @@ def main_report(run:RunDir, res_all:list, preds:dict, data)->tuple[str, str|None
     singles = [k for k in preds if k.startswith(('speech', 'visual'))]   # linear probes included: they are single-modality models too
     best_single = max(singles, key=mean_ccc) if singles else None
     paired = paired_differences(res_all, PAIRS + ((('fusion', best_single),) if best_single else ()))   # a missing model skips its pair
-    if len(paired): md += '\n### Paired per-fold differences (same test sessions)\n\n' + md_table(paired, '{:+.3f}')
+    if len(paired): md += ('\n### Paired per-fold differences (same test sessions)\n\n' + PAIRED_NOTE + '\n\n' + md_table(paired, '{:+.3f}'))
     run.table('evaluation_main.md').write_text(md)
     return md, best_single, mean_ccc
 

@@ -12,8 +12,8 @@ from .data import iemocap_subset
 from .crossval import CVResult
 
 # %% auto #0
-__all__ = ['SUBSETS', 'PAIRS', 'rescore', 'load_predictions', 'subset_summary', 'paired_differences', 'modality_correlations',
-           'rq1_answer']
+__all__ = ['SUBSETS', 'PAIRS', 'rescore', 'load_predictions', 'subset_summary', 'ccc_rows', 'paired_bootstrap',
+           'paired_differences', 'modality_correlations', 'rq1_answer']
 
 # %% ../nbs/07_scoring.ipynb #a56c3fea
 SUBSETS = ('all', '4way', '6way')
@@ -54,17 +54,50 @@ PAIRS = (('speech_ncl_cl', 'egemaps_baseline'), ('speech_ncl_cl', 'egemaps_speak
          ('visual_mcl_landmarks', 'visual_mcl_landmarks_probe'), ('visual_mcl_landmarks', 'duration_baseline'),
          ('visual_mcl_landmarks_fixedlen', 'duration_baseline'), ('visual_mcl_landmarks_fixedlen', 'visual_mcl_landmarks'))   # the thesis's claims and the controls
 
+def ccc_rows(pred:np.ndarray, target:np.ndarray)->np.ndarray: # (..., n) arrays -> CCC along the last axis
+    "Lin's CCC with population moments (as `avemo.losses.ccc`) of many resamples at once, in NumPy; 0 where both are constant."
+    mp, mt = pred.mean(-1, keepdims=True), target.mean(-1, keepdims=True)
+    cov, vp, vt = ((pred - mp) * (target - mt)).mean(-1), ((pred - mp) ** 2).mean(-1), ((target - mt) ** 2).mean(-1)
+    den = vp + vt + (mp - mt)[..., 0] ** 2
+    return np.where(den > 0, 2 * cov / np.where(den > 0, den, 1.), 0.)
+
+def paired_bootstrap(a:pd.DataFrame, b:pd.DataFrame, # two models' test predictions (utt_id, fold, pred_<dim>, <dim>) on the same folds
+                     dim:str, # a dimension (valence, arousal, dominance)
+                     n_boot:int=1000, seed:int=0,
+                    )->tuple[np.ndarray, np.ndarray]: # (folds, n_boot) CCC differences a - b, and (n_boot,) their mean over folds
+    """Paired bootstrap of the CCC difference within each test fold: the same resampled utterances score both models. It measures
+    how much a fold's difference depends on which utterances the held-out session holds; the spread over folds (which sessions
+    were recorded) is the other uncertainty, and this does not include it."""
+    m = a[['utt_id', 'fold', f'pred_{dim}', dim]].merge(b[['utt_id', f'pred_{dim}']], on='utt_id', suffixes=('_a', '_b'))
+    if len(m) != len(a) or len(m) != len(b): raise ValueError(f'the two models were tested on different utterances ({len(a)}, {len(b)}, {len(m)} shared)')
+    rng, out = np.random.default_rng(seed), []
+    for _, g in m.groupby('fold', sort=True):
+        idx = rng.integers(0, len(g), (n_boot, len(g))); y = g[dim].to_numpy(np.float64)[idx]
+        out.append(ccc_rows(g[f'pred_{dim}_a'].to_numpy(np.float64)[idx], y) - ccc_rows(g[f'pred_{dim}_b'].to_numpy(np.float64)[idx], y))
+    d = np.stack(out); return d, d.mean(0)
+
 def paired_differences(results:list, # CVResult of every model (same folds)
                        pairs=PAIRS, # (model, reference) pairs; pairs with a missing model are skipped
-                      )->pd.DataFrame: # comparison, dimension, per-fold differences, mean difference, wins
-    "Per-fold CCC differences of model pairs on the same test sessions, with the number of folds the first model wins."
-    by, rows = {r.name: r.folds.set_index('fold') for r in results}, []
+                       n_boot:int=1000, # paired bootstrap resamples per fold (0: none); needs both models' predictions
+                       seed:int=0,
+                      )->pd.DataFrame: # comparison, dimension, per-fold differences, mean difference, wins, and the bootstrap's interval and clear wins/losses
+    """Per-fold CCC differences of model pairs on the same test sessions, with the number of folds the first model wins; with the
+    predictions, a paired bootstrap over each fold's utterances (`paired_bootstrap`) adds the 95 % interval of the mean difference
+    and the folds whose own 95 % interval lies above zero (clear wins) or below it (clear losses)."""
+    by, rows = {r.name: r for r in results}, []
     for a, b in pairs:
         if a not in by or b not in by: continue
+        fa, fb = by[a].folds.set_index('fold'), by[b].folds.set_index('fold')
         for d in VAD:
-            diff = (by[a][f'ccc_{d}'] - by[b][f'ccc_{d}']).dropna()
-            rows.append(dict(comparison=f'{a} − {b}', dimension=d, per_fold=' '.join(f'{v:+.2f}' for v in diff),
-                             mean=float(diff.mean()), wins=f'{int((diff > 0).sum())}/{len(diff)}'))
+            diff = (fa[f'ccc_{d}'] - fb[f'ccc_{d}']).dropna()
+            row = dict(comparison=f'{a} − {b}', dimension=d, per_fold=' '.join(f'{v:+.2f}' for v in diff),
+                       mean=float(diff.mean()), wins=f'{int((diff > 0).sum())}/{len(diff)}')
+            pa, pb = by[a].predictions, by[b].predictions
+            if n_boot and pa is not None and pb is not None and f'pred_{d}' in pa and f'pred_{d}' in pb:
+                per, mean = paired_bootstrap(pa, pb, d, n_boot, seed)
+                lo, hi = np.percentile(per, [2.5, 97.5], axis=1); mlo, mhi = np.percentile(mean, [2.5, 97.5])
+                row.update(mean_ci95=f'[{mlo:+.3f}, {mhi:+.3f}]', clear_wins=f'{int((lo > 0).sum())}/{len(lo)}', clear_losses=f'{int((hi < 0).sum())}/{len(hi)}')
+            rows.append(row)
     return pd.DataFrame(rows)
 
 # %% ../nbs/07_scoring.ipynb #7668241c
