@@ -1,5 +1,5 @@
 "Shared helpers for the benchmark scripts."
-import os, platform, shutil
+import os, platform, shutil, tempfile
 from pathlib import Path
 import torch, torchaudio
 
@@ -15,3 +15,12 @@ def link_or_copy(src, dst):
     "`shutil.copytree`'s copy function for scratch trees: a hard link (a copy across file systems). Files written later must be replaced, not written into."
     try: os.link(src, dst)
     except OSError: shutil.copy2(src, dst)
+
+def scratch_copy(run, prefix:str='avemo_bench_', skip=('corpus', 'ablations', 'tune', 'models'))->Path:
+    "A scratch copy of a run for one variant: `processed` hard-linked (the stages only read it), the small rest copied, `skip` left out."
+    d = Path(tempfile.mkdtemp(prefix=prefix))
+    for f in Path(run).iterdir():
+        if f.name in skip: continue
+        (shutil.copytree(f, d/f.name, copy_function=link_or_copy) if f.name == 'processed' else
+         shutil.copytree(f, d/f.name) if f.is_dir() else shutil.copy2(f, d/f.name))
+    return d

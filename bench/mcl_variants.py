@@ -9,24 +9,15 @@ under the LOSO folds, speaker-normalised as the demo's face heads are) on the ke
 The `colour` variants replace the views' colour jitter (saturation 0.3 → 0.8, hue 0.05 → 0.5, grayscale 0.2 → 0.5): a test of
 whether instance discrimination on the synthetic faces' colours is what pushes expression out of the embedding.
 """
-import argparse, json, shutil, sys, tempfile, time
+import argparse, json, shutil, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent)); from common import machine, link_or_copy
+sys.path.insert(0, str(Path(__file__).parent)); from common import machine, scratch_copy
 
 COLOUR = dict(hue=0.5, sat=0.8, gray=0.5)
 VARIANTS = {'demo profile': {}, 'temperature 0.5': dict(mcl_temperature=0.5), 'queue 1024': dict(queue_size=1024),
             'lr 1e-4': dict(mcl_lr=1e-4), 'lr 3e-5': dict(mcl_lr=3e-5), 'colour': dict(aug=COLOUR),
             'colour, lr 1e-4': dict(aug=COLOUR, mcl_lr=1e-4), 'colour, 4 epochs': dict(aug=COLOUR, mcl_epochs=4)}
-
-def _scratch(run: Path) -> Path:
-    "A copy of the run for one variant: processed data hard-linked (only read), the small rest copied (MCL writes there)."
-    d = Path(tempfile.mkdtemp(prefix='mcl_variant_'))
-    for f in run.iterdir():
-        if f.name in ('corpus', 'ablations', 'tune', 'models'): continue
-        (shutil.copytree(f, d/f.name, copy_function=link_or_copy) if f.name == 'processed' else
-         shutil.copytree(f, d/f.name) if f.is_dir() else shutil.copy2(f, d/f.name))
-    return d
 
 def variant(run: str, name: str, over: dict) -> dict:
     import multiprocessing, torch; torch.set_num_threads(1)
@@ -48,7 +39,7 @@ def variant(run: str, name: str, over: dict) -> dict:
     from avemo.probes import fixed_batch
     p = stages.defaults(stages.visual_stage)
     p.update({k: v for k, v in load_profile('demo').items() if k in p}); p.update(over); p['tracker'] = 'none'
-    scratch = _scratch(Path(run)); r = RunDir(scratch); seed = p['seed']
+    scratch = scratch_copy(run, 'mcl_variant_'); r = RunDir(scratch); seed = p['seed']
     try:
         utts, frames = load_manifest(r.manifest('iemocap', 'utterances')), load_manifest(r.manifest('iemocap', 'frames'))
         images = load_manifest(r.manifest('facesynthetics', 'images'))
