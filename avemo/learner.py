@@ -69,9 +69,13 @@ def thesis_config(stage:str, **overrides)->TrainConfig:
 
 # %% ../nbs/02b_learner.ipynb #3315b114
 def make_optimizer(params, cfg:TrainConfig)->torch.optim.Optimizer:
-    "SGD with momentum (thesis) or AdamW."
+    """SGD with momentum (thesis) or AdamW. With `AVEMO_FUSED_ADAMW=1` in the environment (the pipeline sets it for `cpu_isa:
+    portable`), AdamW is PyTorch's fused kernel: its default multi-tensor step takes the square root from MKL's vector math, whose
+    result depends on the CPU (`bench/determinism.py`), while the fused kernel computes it with the same instructions everywhere."""
     if cfg.optimizer == 'sgd': return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    if cfg.optimizer == 'adamw': return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == 'adamw':
+        fused = os.environ.get('AVEMO_FUSED_ADAMW', '') not in ('', '0')
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **(dict(fused=True) if fused else {}))
     raise ValueError(f'optimizer must be sgd or adamw, not {cfg.optimizer!r}')
 
 def lr_factor(epoch:int, cfg:TrainConfig)->float:

@@ -109,18 +109,23 @@ def stage_keys(registry:list, cfg:dict, nbs:Path)->dict:
 from contextlib import contextmanager
 
 CPU_ISAS = dict(avx2=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2'),      # PyTorch's own kernels, oneDNN
-                avx512=dict(ATEN_CPU_CAPABILITY='avx512', ONEDNN_MAX_CPU_ISA='AVX512_CORE', MKL_CBWR='AVX512'))  # (convolutions), MKL (BLAS)
+                avx512=dict(ATEN_CPU_CAPABILITY='avx512', ONEDNN_MAX_CPU_ISA='AVX512_CORE', MKL_CBWR='AVX512'),  # (convolutions), MKL (BLAS)
+                # the same bits on Intel and AMD (bench/determinism.py --emulate): MKL's vendor-neutral code path (MKL_CBWR=AVX2 still
+                # dispatches on the vendor), NumPy's OpenBLAS on one kernel set, and AdamW's fused kernel (learner.make_optimizer)
+                portable=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='COMPATIBLE', OPENBLAS_CORETYPE='Haswell',
+                              AVEMO_FUSED_ADAMW='1'))
 
 def stage_env(jobs:int, # stages running side by side
               threads:int=0, # intra-op threads per stage (profile key `threads`); 0: cores // jobs
-              cpu_isa:str='', # vector instructions every math library is held to (profile key `cpu_isa`): avx2, avx512; empty: the CPU's best
+              cpu_isa:str='', # vector instructions every math library is held to (profile key `cpu_isa`): avx2, avx512, portable (AVX2 with vendor-neutral MKL, for Intel and AMD alike); empty: the CPU's best
               environ:dict|None=None, # the environment to start from (default os.environ): a variable the user set is kept
               deterministic:bool=False, # PyTorch's deterministic algorithms in every training run (profile key `deterministic`; `learner.deterministic_algorithms`)
              )->dict: # the variables to set for the stage kernels
     """The stage kernels' thread count and instruction set. Both change the bits of a training run (`bench/determinism.py`: one vs two
     threads, or AVX2 vs AVX-512 kernels, move the weights of 20 SimSiam + ViT steps by up to 1.4e-2), so a run is bit-for-bit
     repeatable on another machine only with the same `threads` and `cpu_isa`, the same library versions, and the same CPU model
-    (an AMD EPYC and an Intel Xeon, both held to AVX2, still differ). On GPUs, `deterministic` also sets cuBLAS's workspace."""
+    (an AMD EPYC and an Intel Xeon, both held to AVX2, still differ: MKL picks its code path by vendor) or `cpu_isa: portable`
+    (the same bits on an emulated AMD EPYC and an emulated and a real Intel CPU). On GPUs, `deterministic` also sets cuBLAS's workspace."""
     environ, env = os.environ if environ is None else environ, {}
     if cpu_isa and cpu_isa not in CPU_ISAS: raise ValueError(f"cpu_isa must be one of {sorted(CPU_ISAS)} or empty (the CPU's own), not {cpu_isa!r}")
     n = int(threads) if threads else (max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else 0)

@@ -246,7 +246,7 @@ def environment_line(env:dict|None)->str:
             f"OpenCV {p.get('opencv-python-headless', '?')}; {env.get('threads_per_stage', '?')} threads per stage on {env.get('cpu_cores', '?')} cores"
             + (f", {env['cpu_capability']} kernels" if env.get('cpu_capability') else '') + (f", {env['cpu_model']}" if env.get('cpu_model') else '') +
             " (every library version is in `config.json`; another version, thread count, instruction set or CPU model can change the numbers: "
-            "profile keys `threads` and `cpu_isa` pin the second and third, on one CPU model)")
+            "profile keys `threads` and `cpu_isa` pin the second and third, on one CPU model; `cpu_isa: portable` also across Intel and AMD)")
 
 def _protocol(cfg:dict)->str:
     "The run's protocol: IEMOCAP LOSO, or the registry's words for the corpus of a `--corpus` run."

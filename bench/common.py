@@ -9,7 +9,11 @@ def machine()->dict:
     cpu = next((l.split(':', 1)[1].strip() for l in cpuinfo.read_text().splitlines() if l.startswith('model name')), '') if cpuinfo.exists() else ''
     return dict(cpu=cpu or platform.processor() or platform.machine(), logical_cores=os.cpu_count(), python=platform.python_version(),
                 torch=torch.__version__, torchaudio=torchaudio.__version__, platform=platform.platform(),
-                gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None)
+                gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+                math_env={k: os.environ[k] for k in MATH_ENV if k in os.environ})   # what pins the math libraries' code paths (avemo.pipeline.stage_env)
+
+MATH_ENV = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'MKL_CBWR', 'OPENBLAS_CORETYPE', 'AVEMO_FUSED_ADAMW',
+            'AVEMO_DETERMINISTIC')
 
 def link_or_copy(src, dst):
     "`shutil.copytree`'s copy function for scratch trees: a hard link (a copy across file systems). Files written later must be replaced, not written into."

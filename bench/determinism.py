@@ -10,7 +10,11 @@ AdamW on a cosine loss), then hashes the trained weights. Configurations:
 - `isa_avx2`: ATen kernels, oneDNN and MKL held to AVX2 (`ATEN_CPU_CAPABILITY=avx2`, `ONEDNN_MAX_CPU_ISA=AVX2`, `MKL_CBWR=AVX2`):
   what a machine without AVX-512 runs by default;
 - `isa_avx2_again`: the same, once more;
-- `isa_avx2_no_onednn`: as `isa_avx2`, with PyTorch's oneDNN (mkldnn) backend off (convolutions through ATen's own kernels).
+- `isa_avx2_no_onednn`: as `isa_avx2`, with PyTorch's oneDNN (mkldnn) backend off (convolutions through ATen's own kernels);
+- `isa_avx2_strict`: as `isa_avx2` with MKL's strict conditional numerical reproducibility (`MKL_CBWR=AVX2,STRICT`) and NumPy's
+  OpenBLAS held to its Haswell kernels (`OPENBLAS_CORETYPE=Haswell`);
+- `portable`: the pipeline's `cpu_isa: portable` (`avemo.pipeline.CPU_ISAS`): as `isa_avx2`, with MKL on its code path common to
+  every x86-64 vendor (`MKL_CBWR=COMPATIBLE`), OpenBLAS on Haswell, and AdamW's fused kernel (`AVEMO_FUSED_ADAMW=1`).
 A configuration whose hash differs from `default` changes the numbers; the max abs weight difference says by how much.
 
 `--ops` also fingerprints single operations on fixed inputs in each configuration (the output's hash): matrix products (MKL),
@@ -25,6 +29,7 @@ reciprocals `rcpps`/`rsqrtps`, which differ between vendors and which QEMU compu
 """
 import argparse, hashlib, json, os, subprocess, sys, time
 from pathlib import Path
+from avemo.pipeline import CPU_ISAS
 
 WORKLOAD = r'''
 import hashlib, json, sys, time, torch, torch.nn.functional as F
@@ -35,12 +40,13 @@ if os.environ.get('AVEMO_NO_ONEDNN'): torch.backends.mkldnn.enabled = False
 steps = int(sys.argv[1]); torch.manual_seed(0); t0 = time.time()
 g = torch.Generator().manual_seed(1)
 enc = SpeechEncoder(DEMO_SPEECH); model = SimSiam(enc, projection_head(DEMO_SPEECH), prediction_head(DEMO_SPEECH)); loss = SimSiamLoss()
-opt = torch.optim.AdamW(model.parameters(), 1e-3)
+fused = dict(fused=True) if os.environ.get('AVEMO_FUSED_ADAMW') == '1' else {}   # as avemo.learner.make_optimizer
+opt = torch.optim.AdamW(model.parameters(), 1e-3, **fused)
 for _ in range(steps):
     wave = torch.randn(8, 16000, generator=g) * 0.1
     out = model(dict(wave=wave + 0.01 * torch.randn(wave.shape, generator=g), lengths=torch.full((8,), 16000)))
     opt.zero_grad(); loss(out).backward(); opt.step()
-face = FaceEncoder(DEMO_VISUAL); fopt = torch.optim.AdamW(face.parameters(), 1e-3)
+face = FaceEncoder(DEMO_VISUAL); fopt = torch.optim.AdamW(face.parameters(), 1e-3, **fused)
 for _ in range(steps):
     x = torch.rand(8, 3, 64, 64, generator=g)
     a, b = face(x), face(x.flip(-1))
@@ -61,7 +67,7 @@ if len(sys.argv) > 3:                                 # single operations on fix
     ops['layer_norm'] = h(F.layer_norm(a, (256,))); ops['batch_norm'] = h(F.batch_norm(x1, None, None, training=True))
     ops['silu_gelu_exp_log'] = h(torch.cat([F.silu(a), F.gelu(a), a.exp(), a.abs().log(), a.tanh()]))
     ops['sum_mean'] = h(torch.stack([x1.sum(), x1.mean(), x1.sum(-1).sum(), x1.var()]))
-    p = torch.nn.Parameter(a.clone()); o = torch.optim.AdamW([p], 1e-3); p.grad = b.clone(); o.step(); o.step(); ops['adamw'] = h(p)
+    p = torch.nn.Parameter(a.clone()); o = torch.optim.AdamW([p], 1e-3, **fused); p.grad = b.clone(); o.step(); o.step(); ops['adamw'] = h(p)
     ops['fft'] = h(torch.view_as_real(torch.fft.rfft(x1[0])))
     an, bn = a.double().numpy(), b.double().numpy(); ops['numpy_dot'] = h(an @ bn); ops['numpy_solve'] = h(np.linalg.solve(an @ an.T + np.eye(256), bn))
 print(json.dumps(dict(sha=h(w), seconds=round(time.time() - t0, 2), parts=parts, ops=ops,
@@ -71,7 +77,9 @@ print(json.dumps(dict(sha=h(w), seconds=round(time.time() - t0, 2), parts=parts,
 CONFIGS = dict(default={}, default_again={}, threads_2=dict(OMP_NUM_THREADS='2'),
                isa_avx2=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2'),
                isa_avx2_again=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2'),
-               isa_avx2_no_onednn=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2', AVEMO_NO_ONEDNN='1'))
+               isa_avx2_no_onednn=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2', AVEMO_NO_ONEDNN='1'),
+               isa_avx2_strict=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2,STRICT', OPENBLAS_CORETYPE='Haswell'),
+               portable=dict(CPU_ISAS['portable']))
 
 def compare(rows:list, other:dict)->dict:
     "Config by config: the same weights, per part and per operation, as another machine's JSON (written by this script)."
@@ -89,7 +97,7 @@ def main(steps:int, out:str, ops:bool=False, other:str='', emulate:str='', confi
     tmp = Path(out).with_suffix('.tmp'); tmp.mkdir(parents=True, exist_ok=True); rows, weights = [], {}
     pick = [c for c in configs.split(',') if c] or list(CONFIGS)
     if unknown := set(pick) - set(CONFIGS): raise SystemExit(f'unknown configurations {sorted(unknown)}; known: {", ".join(CONFIGS)}')
-    if 'default' not in pick: pick = ['default'] + pick                  # the reference of every row
+    if 'default' not in pick and not emulate: pick = ['default'] + pick   # the reference of every row (under emulation: the first row)
     prefix = ['qemu-x86_64', '-cpu', emulate] if emulate else []
     for name, env in ((c, CONFIGS[c]) for c in pick):
         e = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': env.get('OMP_NUM_THREADS', '1'), **env}
@@ -98,7 +106,7 @@ def main(steps:int, out:str, ops:bool=False, other:str='', emulate:str='', confi
         res = json.loads(r.stdout.strip().splitlines()[-1]); weights[name] = torch.load(tmp/f'{name}.pt', weights_only=True)
         rows.append(dict(config=name, env=env, **res)); print(name, res, flush=True)
     for r in rows:
-        d = (weights[r['config']] - weights['default']).abs()
+        d = (weights[r['config']] - weights[rows[0]['config']]).abs()
         r.update(same_as_default=r['sha'] == rows[0]['sha'], max_abs_diff_vs_default=float(d.max()), mean_abs_diff_vs_default=float(d.mean()))
     for f in tmp.iterdir(): f.unlink()
     tmp.rmdir()
