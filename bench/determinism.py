@@ -13,13 +13,14 @@ AdamW on a cosine loss), then hashes the trained weights. Configurations:
 - `isa_avx2_no_onednn`: as `isa_avx2`, with PyTorch's oneDNN (mkldnn) backend off (convolutions through ATen's own kernels);
 - `isa_avx2_strict`: as `isa_avx2` with MKL's strict conditional numerical reproducibility (`MKL_CBWR=AVX2,STRICT`) and NumPy's
   OpenBLAS held to its Haswell kernels (`OPENBLAS_CORETYPE=Haswell`);
+- `mkl_compatible`: `portable` without the fused AdamW (what MKL's vendor-neutral path alone gives);
 - `portable`: the pipeline's `cpu_isa: portable` (`avemo.pipeline.CPU_ISAS`): as `isa_avx2`, with MKL on its code path common to
   every x86-64 vendor (`MKL_CBWR=COMPATIBLE`), OpenBLAS on Haswell, and AdamW's fused kernel (`AVEMO_FUSED_ADAMW=1`).
 A configuration whose hash differs from `default` changes the numbers; the max abs weight difference says by how much.
 
 `--ops` also fingerprints single operations on fixed inputs in each configuration (the output's hash): matrix products (MKL),
 1-D and 2-D convolutions (oneDNN, or ATen without it), attention, normalisations, activations, reductions, an AdamW step, the
-FFT, and NumPy's BLAS and LAPACK (OpenBLAS). Run on two machines, the two JSON files say which operation gives other bits.
+FFT, an elementwise square root, AdamW's fused step, and NumPy's BLAS and LAPACK (OpenBLAS). Run on two machines, the two JSON files say which operation gives other bits.
 
 `--emulate CPU` runs each configuration under QEMU's user-mode emulator (Debian package `qemu-user`: `qemu-x86_64 -cpu CPU`, e.g.
 EPYC-Rome or Haswell), which reports that CPU's vendor, model, caches and instruction sets to the libraries while computing every
@@ -69,6 +70,8 @@ if len(sys.argv) > 3:                                 # single operations on fix
     ops['sum_mean'] = h(torch.stack([x1.sum(), x1.mean(), x1.sum(-1).sum(), x1.var()]))
     p = torch.nn.Parameter(a.clone()); o = torch.optim.AdamW([p], 1e-3, **fused); p.grad = b.clone(); o.step(); o.step(); ops['adamw'] = h(p)
     ops['fft'] = h(torch.view_as_real(torch.fft.rfft(x1[0])))
+    ops['sqrt'] = h((b * b).sqrt())                           # MKL vector math (the square root of AdamW's multi-tensor step)
+    p = torch.nn.Parameter(a.clone()); o = torch.optim.AdamW([p], 1e-3, fused=True); p.grad = b.clone(); o.step(); o.step(); ops['adamw_fused'] = h(p)
     an, bn = a.double().numpy(), b.double().numpy(); ops['numpy_dot'] = h(an @ bn); ops['numpy_solve'] = h(np.linalg.solve(an @ an.T + np.eye(256), bn))
 print(json.dumps(dict(sha=h(w), seconds=round(time.time() - t0, 2), parts=parts, ops=ops,
                       capability=torch.backends.cpu.get_cpu_capability(), threads=torch.get_num_threads(), onednn=torch.backends.mkldnn.enabled)))
@@ -79,6 +82,7 @@ CONFIGS = dict(default={}, default_again={}, threads_2=dict(OMP_NUM_THREADS='2')
                isa_avx2_again=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2'),
                isa_avx2_no_onednn=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2', AVEMO_NO_ONEDNN='1'),
                isa_avx2_strict=dict(ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2', MKL_CBWR='AVX2,STRICT', OPENBLAS_CORETYPE='Haswell'),
+               mkl_compatible={k: v for k, v in CPU_ISAS['portable'].items() if k != 'AVEMO_FUSED_ADAMW'},
                portable=dict(CPU_ISAS['portable']))
 
 def compare(rows:list, other:dict)->dict:
