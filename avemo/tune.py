@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 import numpy as np
-from .core import VAD, RunDir, atomic_write, read_json, load_profile, scratch_dir
+from .core import VAD, RunDir, atomic_write, read_json, load_profile
 from .tracking import Tracker, extra_trackers, make_tracker
 
 # %% auto #0
