@@ -42,7 +42,7 @@ def ccc_report(pred, # (N, 3) predictions (tensor or array)
                target, # (N, 3) ground truth
                names=VAD)->dict: # {'ccc_valence': …, 'ccc_arousal': …, 'ccc_dominance': …}
     "CCC per dimension as a flat dict of floats (the metric names of metrics.json)."
-    c = ccc(torch.as_tensor(np.asarray(pred)), torch.as_tensor(np.asarray(target)))
+    c = ccc(torch.as_tensor(np.array(pred)), torch.as_tensor(np.array(target)))   # copies: read-only arrays (pandas columns) would make torch warn
     return {f'ccc_{n}': float(v) for n, v in zip(names, c)}
 
 # %% ../nbs/02_losses.ipynb #6d81ddcc
