@@ -59,10 +59,11 @@ def pad_collate(items:list[dict])->dict:
 # %% ../nbs/01b_datasets.ipynb #28f9a2fb
 class FaceImages(torch.utils.data.Dataset):
     "FaceSynthetics images from `images.csv` shards; `mode='mcl'` gives three views, `'landmarks'` an augmented image and its landmarks."
-    def __init__(self, df:pd.DataFrame, root, mode:str='mcl', augment:bool=True):
+    def __init__(self, df:pd.DataFrame, root, mode:str='mcl', augment:bool=True,
+                 views=None): # the MCL views (`avemo.visual.mcl_views`); None: the thesis's
         from avemo.visual import MCLViews, full_aug              # the face augmentation d_v (05_visual), imported when needed
         self.df, self.root, self.mode = df.reset_index(drop=True), Path(root), mode
-        self.views, self.full = MCLViews(), (full_aug() if augment else None)
+        self.views, self.full = views or MCLViews(), (full_aug() if augment else None)
         self._cache = {}
     def _arr(self, rel):
         if rel not in self._cache: self._cache[rel] = np.load(self.root/rel, mmap_mode='r')

@@ -399,7 +399,7 @@ VISUAL_MODELS = ('visual_random_init', 'visual_mcl', 'visual_mcl_landmarks')
 
 def _mcl(run:RunDir, src:RunDir, reuse:bool, vcfg, images, train, diagnose, logs, p:dict, res:StageResult):
     "MCL on FaceSynthetics (§4.2.1) with the learning diagnostics, or the encoders of `src` when reusing; returns (random, MCL) encoders."
-    from avemo.visual import FaceEncoder, visual_projection, MCL, MCLLoss
+    from avemo.visual import FaceEncoder, visual_projection, MCL, MCLLoss, mcl_views
     from avemo.datasets import FaceImages
     from avemo.speech import kept_diagnostics
     seed = p['seed']
@@ -413,7 +413,7 @@ def _mcl(run:RunDir, src:RunDir, reuse:bool, vcfg, images, train, diagnose, logs
         return random_encoder, copy.deepcopy(enc1)
     reference = diagnose(random_encoder)                                      # the never-trained encoder's diagnostics
     mcl = train(MCL([enc1, enc2], [proj1, proj2], p['queue_size'], vcfg.proj, p['mcl_momentum']), MCLLoss(p['mcl_temperature']),
-                FaceImages(images, run.processed('facesynthetics'), 'mcl'), 'visual_mcl/pretrain', cfg, diagnosed=enc1)
+                FaceImages(images, run.processed('facesynthetics'), 'mcl', views=mcl_views(p['mcl_views'])), 'visual_mcl/pretrain', cfg, diagnosed=enc1)
     save_weights(random_encoder, run.encoder('visual_random_init')); save_weights(enc1, run.encoder('visual_mcl'))
     res.tables['MCL history'] = pd.DataFrame(mcl.history)[['epoch', 'train_loss', 'lr']]
     mcl_encoder = copy.deepcopy(enc1)
@@ -543,6 +543,7 @@ def visual_stage(run, # the run directory, after the prepare stage
                  mcl_warmup:int=0, # MCL linear warm-up epochs (thesis 20)
                  queue_size:int=256, # MCL memory-queue length per sub-network (negatives K)
                  mcl_temperature:float=0.1, # MCL temperature (thesis 0.1)
+                 mcl_views:str='thesis', # the MCL views: thesis (full views rotate, scale and shift the face) or appearance (appearance only)
                  mcl_momentum:float=0.99, # EMA rate of the MoCo-style key networks (0: keys from the sub-networks, which did not learn: 05_visual)
                  landmark_epochs:int=1, # landmark-stage epochs (thesis 100)
                  loader_workers:int=1, # DataLoader processes that augment MCL and landmark images while the model trains (0: in the training process)
@@ -576,6 +577,7 @@ def visual_stage(run, # the run directory, after the prepare stage
     p, run = dict(locals()), RunDir(run); _need(run, ('iemocap', 'frames'), ('facesynthetics', 'images'))
     if vft_norm not in ('speaker', 'fold'): raise ValueError(f"vft_norm must be 'speaker' or 'fold', not {vft_norm!r}")
     if vft_init not in ('random', 'ridge'): raise ValueError(f"vft_init must be 'random' or 'ridge', not {vft_init!r}")
+    from avemo.visual import mcl_views as _views; _views(mcl_views)          # an unknown view set fails before any work
     vcfg = DEMO_VISUAL if visual_size == 'demo' else THESIS_VISUAL
     utts, frames = load_manifest(run.manifest('iemocap', 'utterances')), load_manifest(run.manifest('iemocap', 'frames'))
     images, data = load_manifest(run.manifest('facesynthetics', 'images')), run.data_source('tiny demo corpus (stage test)')

@@ -227,7 +227,7 @@ TUNABLE = dict(
     visual=Tunable('visual', 'visual_mcl_landmarks', fixed=dict(reuse='{main}', models=['{model}']),
                    encoders=('visual_random_init', 'visual_mcl', 'visual_mcl_landmarks'),
                    pretraining=('visual_size', 'mcl_epochs', 'mcl_batch_size', 'mcl_grad_accum', 'mcl_optimizer', 'mcl_lr', 'mcl_warmup', 'queue_size',
-                                'mcl_temperature', 'mcl_momentum', 'landmark_epochs', 'landmark_batch_size', 'landmark_optimizer', 'landmark_lr',
+                                'mcl_temperature', 'mcl_momentum', 'mcl_views', 'landmark_epochs', 'landmark_batch_size', 'landmark_optimizer', 'landmark_lr',
                                 'landmark_loss')),
     baselines=Tunable('baselines', 'mfcc_baseline', source='best_epochs', inputs=(lambda r: r.embeddings('egemaps_baseline', 'features'),)),
     ravdess=Tunable('ravdess', 'wave_cnn_short', metric='uar', source='best_epochs', folder='ravdess_{model}',

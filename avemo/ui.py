@@ -146,7 +146,9 @@ def _choices()->list: # (name pattern, allowed values, what a value is)
     "The closed sets of the string parameters, from the modules that define them."
     from avemo.augment import AUGMENTATION_SETS
     from avemo.preprocess import FACE_DETECTORS
+    from avemo.visual import MCL_VIEWS
     return [(r'_optimizer$', ('sgd', 'adamw'), 'optimizer'), (r'^speech_augment$', tuple(AUGMENTATION_SETS), 'augmentation set'),
+            (r'^mcl_views$', tuple(MCL_VIEWS), 'MCL view set'),
             (r'^ravdess_channel$', ('speech', 'song', 'both'), 'channel'), (r'^face_detector$', tuple(FACE_DETECTORS), 'face detector'),
             (r'^tracker$', ('comet', 'tensorboard', 'none'), 'tracker'), (r'^v?ft_norm$', ('fold', 'speaker'), 'normalisation')]
 

@@ -17,10 +17,10 @@ from .losses import InfoNCE
 from .core import mlp, model_builder
 
 # %% auto #0
-__all__ = ['THESIS_VISUAL', 'DEMO_VISUAL', 'LEFT_EYE_OUTER', 'RIGHT_EYE_OUTER', 'appearance_aug', 'full_aug', 'to_image',
-           'MCLViews', 'VisualConfig', 'conv_stem', 'FaceEncoder', 'visual_projection', 'MCL', 'contrast_logits',
-           'MCLLoss', 'nme', 'LandmarkModel', 'LandmarkLoss', 'SpeakerGatedLSTM', 'gated_lstm', 'embed_images',
-           'embed_crops', 'standardize', 'fixed_keyframes', 'FaceVAD', 'face_vad', 'visual_diagnostics']
+__all__ = ['MCL_VIEWS', 'THESIS_VISUAL', 'DEMO_VISUAL', 'LEFT_EYE_OUTER', 'RIGHT_EYE_OUTER', 'appearance_aug', 'full_aug',
+           'to_image', 'MCLViews', 'mcl_views', 'VisualConfig', 'conv_stem', 'FaceEncoder', 'visual_projection', 'MCL',
+           'contrast_logits', 'MCLLoss', 'nme', 'LandmarkModel', 'LandmarkLoss', 'SpeakerGatedLSTM', 'gated_lstm',
+           'embed_images', 'embed_crops', 'standardize', 'fixed_keyframes', 'FaceVAD', 'face_vad', 'visual_diagnostics']
 
 # %% ../nbs/05_visual.ipynb #a8d4b38d
 def appearance_aug(strength:float=1.)->v2.Compose:
@@ -42,6 +42,14 @@ class MCLViews:
     "The three MCL views of a face: light (appearance) anchor, two full augmentations."
     def __init__(self, light=None, full=None): self.light, self.full = light or appearance_aug(0.5), full or full_aug()
     def __call__(self, img:tv_tensors.Image)->dict: return dict(v1=self.light(img), v2=self.full(img), v2p=self.full(img))
+
+MCL_VIEWS = dict(thesis='light appearance anchor; full views with rotation, scale and shift (§5.2.3)',
+                 appearance='light appearance anchor; full views of appearance only (no rotation, scale or shift)')
+
+def mcl_views(kind:str='thesis')->MCLViews:
+    "The MCL views of a named set (`MCL_VIEWS`; the profile key `mcl_views`)."
+    if kind not in MCL_VIEWS: raise ValueError(f"unknown MCL view set {kind!r}: one of {', '.join(map(repr, MCL_VIEWS))}")
+    return MCLViews() if kind == 'thesis' else MCLViews(full=appearance_aug())
 
 # %% ../nbs/05_visual.ipynb #635423dc
 @dataclass
@@ -247,7 +255,7 @@ def embed_crops(encoder:FaceEncoder, frames:pd.DataFrame, root)->Tensor: # -> (l
     emb = torch.zeros(len(frames), encoder.cfg.dim); frames = frames.reset_index(drop=True)
     for path, g in frames.groupby('faces_npy'):
         crops = np.load(Path(root)/path, mmap_mode='r')
-        emb[g.index.to_numpy()] = embed_images(encoder, crops[g.crop_index.to_numpy()], bgr=True)
+        emb[np.array(g.index)] = embed_images(encoder, crops[g.crop_index.to_numpy()], bgr=True)   # np.array: a writable index (pandas hands out read-only arrays)
     return emb
 
 def standardize(emb:Tensor, # (N, dim) crop embeddings
