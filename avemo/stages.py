@@ -20,11 +20,11 @@ from .report import write_cv_report
 from .probes import ridge_fold, ridge_linear, egemaps_features, duration_features, cue_matrix, face_means, fixed_batch
 
 # %% auto #0
-__all__ = ['LEGACY_CORPORA', 'SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'BENCHMARK_LITERATURE', 'STAGE_FUNCTIONS',
-           'StageResult', 'stage_kwargs', 'write_demo_corpora', 'prepare_stage', 'speaker_normalized',
-           'baselines_stage', 'speech_stage', 'visual_stage', 'evaluation_stage', 'ablation_arms', 'ablation_table',
-           'ablations_stage', 'ravdess_stage', 'benchmark_stage', 'stand_in_evaluation_run', 'stand_in_ablation_run',
-           'defaults']
+__all__ = ['LEGACY_CORPORA', 'SPEECH_MODELS', 'VISUAL_MODELS', 'ABLATIONS', 'BENCHMARK_LITERATURE', 'BENCHMARK_MODELS',
+           'STAGE_FUNCTIONS', 'StageResult', 'stage_kwargs', 'write_demo_corpora', 'prepare_stage',
+           'speaker_normalized', 'baselines_stage', 'speech_stage', 'visual_stage', 'evaluation_stage', 'ablation_arms',
+           'ablation_table', 'ablations_stage', 'ravdess_stage', 'benchmark_stage', 'stand_in_evaluation_run',
+           'stand_in_ablation_run', 'defaults']
 
 # %% ../nbs/14_stages.ipynb #5f682833
 @dataclass
@@ -1138,23 +1138,39 @@ def _speech_builder(size:str, init:str):
         m = build_checked(rec, d); load_weights(m, d/'model.safetensors'); return m
     return build, f"initialised from {d} ({rec.get('trained_on', '?')})"
 
+BENCHMARK_MODELS = ('mean', 'duration_ridge', 'egemaps_ridge', 'mfcc_baseline', 'speech', 'speech_probe', 'speech_e2e')
+
 def _benchmark_models(run:RunDir, c, tr, dev, te, p:dict, cfg:TrainConfig, weights, curves:dict)->dict:
     "Each model's (dev, test) predictions on the official partitions: the floor, the controls, the baselines, the speech model."
     from avemo.inference import mfcc_baseline
+    from avemo.speech import embed, vad_head
+    from avemo.datasets import AudioClips
     root, allu = run.processed(c.name), pd.concat([tr, dev, te], ignore_index=True)
-    index = {u: i for i, u in enumerate(allu.utt_id)}; out, notes = {}, {}
+    index = {u: i for i, u in enumerate(allu.utt_id)}; out, notes, emb = {}, {}, None
     for name in as_list(p['benchmark_models']):
         if name == 'mean': t, v = mean_baseline(tr, dev, te), mean_baseline(tr, dev, dev)
         elif name in ('duration_ridge', 'egemaps_ridge'):
             x = duration_features(allu) if name == 'duration_ridge' else cached_embeddings(
                 run.embeddings(f'{c.name}_egemaps', 'features'), allu.utt_id.tolist(), lambda: egemaps_features(allu, root))
             t, v = ridge_fold(x, index, weights)(tr, dev, te)
-        elif name in ('mfcc_baseline', 'speech'):
+        elif name in ('speech', 'speech_probe'):                           # the speech stage's protocol: a frozen encoder, embedded once
+            if emb is None:
+                build, how = _speech_builder(p['speech_size'], p['speech_init']); torch.manual_seed(p['seed']); enc = build().encoder
+                emb = cached_embeddings(run.embeddings(f'{c.name}_speech'), allu.utt_id.tolist(),
+                                        lambda: embed(enc, AudioClips(allu, root, p['max_seconds'])), state_hash(enc))
+            if name == 'speech_probe': t, v = ridge_fold(emb, index, weights)(tr, dev, te); notes[name] = f'ridge on the frozen encoder ({how})'
+            else:
+                d = run.fold_dir(f'{c.name}_speech', 0); curves[name] = d/'metrics.jsonl'; torch.manual_seed(p['seed'])
+                f = fit_head_fold(lambda: vad_head(enc.cfg.dim), emb, index, tr, dev, te, TrainConfig.from_prefix(p, 'ft', seed=p['seed'], progress=False),
+                                  d, weights, with_val=True, standardize=p['ft_standardize'], init=p['ft_init']); t, v = f.test, f.val
+                notes[name] = f"frozen encoder ({how}) + CCC head, as the speech stage fine-tunes (ft_init {p['ft_init']})"
+        elif name in ('mfcc_baseline', 'speech_e2e'):
             build, notes[name] = (mfcc_baseline, 'MFCC statistics + MLP') if name == 'mfcc_baseline' else _speech_builder(p['speech_size'], p['speech_init'])
+            if name == 'speech_e2e': notes[name] += ', fine-tuned end to end (not the thesis: its encoder stays frozen)'
             d = run.fold_dir(f'{c.name}_{name}', 0); curves[name] = d/'metrics.jsonl'; torch.manual_seed(p['seed'])
             fcfg = cfg if name == 'mfcc_baseline' else TrainConfig.from_prefix(p, 'bench', seed=p['seed'], progress=False)
             f = fit_vad_fold(build, tr, dev, te, root, fcfg, d, weights, p['max_seconds'], with_val=True); t, v = f.test, f.val
-        else: raise ValueError(f"unknown benchmark model {name!r}: mean, duration_ridge, egemaps_ridge, mfcc_baseline, speech")
+        else: raise ValueError(f"unknown benchmark model {name!r}: {', '.join(BENCHMARK_MODELS)}")
         out[name] = (np.asarray(v), np.asarray(t))
     return out, notes
 
@@ -1170,14 +1186,19 @@ def _benchmark_table(c, dev, te, preds:dict)->pd.DataFrame:
 
 def benchmark_stage(run, # the run directory, after the prepare stage prepared `corpus`
                     *, corpus:str='msp_podcast', # a dimensional corpus of the registry with official partitions
-                    benchmark_models:list=('mean', 'duration_ridge', 'egemaps_ridge', 'mfcc_baseline', 'speech'), # what to train and score
+                    benchmark_models:list=('mean', 'duration_ridge', 'egemaps_ridge', 'mfcc_baseline', 'speech', 'speech_probe'), # what to train and score (BENCHMARK_MODELS)
                     baseline_epochs:int=3, # MFCC-baseline epochs
                     baseline_batch_size:int=32, # MFCC-baseline batch size
                     baseline_lr:float=0.05, # MFCC-baseline learning rate (SGD, cosine)
-                    bench_epochs:int=3, # speech-model fine-tuning epochs
-                    bench_batch_size:int=16, # speech-model batch size
-                    bench_lr:float=0.0003, # speech-model learning rate
-                    bench_optimizer:str='adamw', # speech-model optimizer (sgd or adamw)
+                    ft_epochs:int=5, # speech head epochs (the speech stage's fine-tuning settings)
+                    ft_batch_size:int=32, # speech head batch
+                    ft_lr:float=0.05, # speech head learning rate (thesis 0.05, SGD)
+                    ft_standardize:bool=True, # the head reads training-partition z-scores of the embeddings (folded into it after)
+                    ft_init:str='ridge', # random: the thesis's head; ridge: start at the ridge probe (02c_crossval)
+                    bench_epochs:int=3, # speech_e2e: end-to-end fine-tuning epochs
+                    bench_batch_size:int=16, # speech_e2e batch size
+                    bench_lr:float=0.0003, # speech_e2e learning rate
+                    bench_optimizer:str='adamw', # speech_e2e optimizer (sgd or adamw)
                     speech_size:str='demo', # speech model size without `speech_init`: demo or thesis
                     speech_init:str='', # a run directory whose `speech` model starts the fine-tuning; empty: random weights
                     ccc_weights:list=(1, 1, 1), # CCC loss weights for valence, arousal, dominance (normalised)
@@ -1189,6 +1210,8 @@ def benchmark_stage(run, # the run directory, after the prepare stage prepared `
     from avemo.corpora import get_corpus
     p, run = dict(locals()), RunDir(run); c = get_corpus(corpus); _need(run, (c.name, 'utterances'))
     if c.task != 'dimensional' or c.split_col != 'split': raise ValueError(f'{c.name}: the benchmark stage needs a dimensional corpus with official partitions')
+    bad = [m for m in as_list(benchmark_models) if m not in BENCHMARK_MODELS]
+    if bad: raise ValueError(f"unknown benchmark model {bad[0]!r}: {', '.join(BENCHMARK_MODELS)}")
     utts = load_manifest(run.manifest(c.name, 'utterances')); c.check(utts)                 # no identified speaker in two partitions
     role, weights = _roles(utts, c), as_list(ccc_weights, float)
     tr, dev, te = (utts[role == r].reset_index(drop=True) for r in ('train', 'dev', 'test'))
