@@ -13,27 +13,10 @@ Recorded per configuration and seed: each model's LOSO CCC (V, A, D), and per fo
 the mean over seeds.
 """
 import argparse, json, shutil, sys, time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent)); from common import machine, scratch_copy
+sys.path.insert(0, str(Path(__file__).parent)); from common import VAD, machine, scratch_copy, fold_scores, parse_config, settings_grid
 
-VAD = ('valence', 'arousal', 'dominance')
 MODELS = ('speech_random_init', 'speech_ncl', 'speech_ncl_cl')
-
-def _folds(path: Path) -> dict:
-    import pandas as pd
-    t = pd.read_csv(path); t = t[t.fold.astype(str).str.isdigit()]
-    return {d: t[f'ccc_{d}'].astype(float).round(4).tolist() for d in VAD}
-
-def parse_config(text: str) -> dict:
-    "'cl_lr=0.01,temperature=0.5' -> {'cl_lr': 0.01, 'temperature': 0.5} (values read as JSON where they parse, else strings)."
-    out = {}
-    for kv in filter(None, (s.strip() for s in text.split(','))):
-        k, _, v = kv.partition('=')
-        if not _: raise SystemExit(f'configuration {text!r}: {kv!r} is not key=value')
-        try: out[k.strip()] = json.loads(v)
-        except json.JSONDecodeError: out[k.strip()] = v.strip()
-    return out
 
 def one(run: str, over: dict, seed: int) -> dict:
     import contextlib, io, torch; torch.set_num_threads(1)
@@ -47,24 +30,16 @@ def one(run: str, over: dict, seed: int) -> dict:
     scratch = scratch_copy(run, 'cl_settings_'); t0 = time.time()
     try:
         with contextlib.redirect_stdout(io.StringIO()): res = stages.speech_stage(scratch, **{k: v for k, v in p.items() if k != 'run'})
-        folds = {m: _folds(scratch/'tables'/f'{m}_folds.csv') for m in MODELS}
+        folds = {m: fold_scores(scratch/'tables'/f'{m}_folds.csv') for m in MODELS}
         refs = dict(speech_ncl=folds['speech_ncl'], speech_random_init=folds['speech_random_init'],
-                    egemaps_baseline=_folds(Path(run)/'tables'/'egemaps_baseline_folds.csv'))
+                    egemaps_baseline=fold_scores(Path(run)/'tables'/'egemaps_baseline_folds.csv'))
         wins = {r: {d: int(sum(a > b for a, b in zip(folds['speech_ncl_cl'][d], f[d]))) for d in VAD} for r, f in refs.items()}
         return dict(config=over, seed=seed, seconds=round(time.time() - t0),
                     ccc={m: {d: round(res.metrics[f'{m}/ccc_{d}'], 4) for d in VAD} for m in MODELS}, folds=folds, ncl_cl_wins=wins)
     finally: shutil.rmtree(scratch, ignore_errors=True)
 
 def main(run, configs, seeds, workers, out):
-    t0 = time.time(); jobs = [(c, s) for c in configs for s in seeds]
-    with ProcessPoolExecutor(workers, max_tasks_per_child=1) as ex:
-        rows = list(ex.map(one, [run] * len(jobs), [c for c, _ in jobs], [s for _, s in jobs]))
-    summary = []
-    for c in configs:
-        rs = [r for r in rows if r['config'] == c]
-        summary.append(dict(config=c, seeds=[r['seed'] for r in rs],
-                            mean={m: {d: round(sum(r['ccc'][m][d] for r in rs) / len(rs), 4) for d in VAD} for m in MODELS},
-                            ncl_cl_wins={ref: {d: [r['ncl_cl_wins'][ref][d] for r in rs] for d in VAD} for ref in rs[0]['ncl_cl_wins']}))
+    t0 = time.time(); rows, summary = settings_grid(one, run, configs, seeds, workers, MODELS, 'ncl_cl_wins')
     res = dict(command=' '.join(sys.argv), run=str(run), seconds=round(time.time() - t0), machine=machine(), summary=summary, rows=rows)
     Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
     for s in summary:

@@ -28,3 +28,37 @@ def scratch_copy(run, prefix:str='avemo_bench_', skip=('corpus', 'ablations', 't
         (shutil.copytree(f, d/f.name, copy_function=link_or_copy) if f.name == 'processed' else
          shutil.copytree(f, d/f.name) if f.is_dir() else shutil.copy2(f, d/f.name))
     return d
+
+VAD = ('valence', 'arousal', 'dominance')
+
+def fold_scores(path)->dict:
+    "A `<model>_folds.csv` table's per-fold CCC, {dimension: [fold 1, …]} (the `mean ± std` row left out)."
+    import pandas as pd
+    t = pd.read_csv(path); t = t[t.fold.astype(str).str.isdigit()]
+    return {d: t[f'ccc_{d}'].astype(float).round(4).tolist() for d in VAD}
+
+def parse_config(text:str)->dict:
+    "'cl_lr=0.01,temperature=0.5' -> {'cl_lr': 0.01, 'temperature': 0.5} (values read as JSON where they parse, else strings)."
+    import json
+    out = {}
+    for kv in filter(None, (s.strip() for s in text.split(','))):
+        k, eq, v = kv.partition('=')
+        if not eq: raise SystemExit(f'configuration {text!r}: {kv!r} is not key=value')
+        try: out[k.strip()] = json.loads(v)
+        except json.JSONDecodeError: out[k.strip()] = v.strip()
+    return out
+
+def settings_grid(one, run, configs:list, seeds:list, workers:int, models:tuple, wins:str)->tuple[list, list]:
+    """Run `one(run, config, seed)` for every configuration and seed (a fresh process each), then per configuration the mean of each
+    model's CCC over the seeds and, per seed, the fold wins each row records under `wins`. Returns (rows, summary)."""
+    from concurrent.futures import ProcessPoolExecutor
+    jobs = [(c, s) for c in configs for s in seeds]
+    with ProcessPoolExecutor(workers, max_tasks_per_child=1) as ex:
+        rows = list(ex.map(one, [run] * len(jobs), [c for c, _ in jobs], [s for _, s in jobs]))
+    summary = []
+    for c in configs:
+        rs = [r for r in rows if r['config'] == c]
+        summary.append(dict(config=c, seeds=[r['seed'] for r in rs],
+                            mean={m: {d: round(sum(r['ccc'][m][d] for r in rs) / len(rs), 4) for d in VAD} for m in models},
+                            **{wins: {k: {d: [r[wins][k][d] for r in rs] for d in VAD} for k in rs[0][wins]}}))
+    return rows, summary

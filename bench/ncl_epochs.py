@@ -15,15 +15,9 @@ The random-initialised encoder is the same in every row (the same seed): the ref
 import argparse, json, shutil, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent)); from common import machine, scratch_copy
+sys.path.insert(0, str(Path(__file__).parent)); from common import VAD, machine, scratch_copy, fold_scores
 
-VAD = ('valence', 'arousal', 'dominance')
 MODELS = ('speech_random_init', 'speech_ncl', 'speech_ncl_cl')
-
-def _folds(path: Path) -> dict:
-    import pandas as pd
-    t = pd.read_csv(path); t = t[t.fold.astype(str).str.isdigit()]
-    return {d: t[f'ccc_{d}'].astype(float).round(4).tolist() for d in VAD}
 
 def one(run: str, ncl_epochs: int, cl_epochs: int) -> dict:
     import contextlib, io, torch; torch.set_num_threads(1)
@@ -35,8 +29,8 @@ def one(run: str, ncl_epochs: int, cl_epochs: int) -> dict:
     scratch = scratch_copy(run, f'ncl_epochs_{ncl_epochs}_'); t0 = time.time()
     try:
         with contextlib.redirect_stdout(io.StringIO()): res = stages.speech_stage(scratch, **{k: v for k, v in p.items() if k != 'run'})
-        folds = {m: _folds(scratch/'tables'/f'{m}_folds.csv') for m in MODELS}
-        ref = {'speech_random_init': folds['speech_random_init'], 'egemaps_baseline': _folds(Path(run)/'tables'/'egemaps_baseline_folds.csv')}
+        folds = {m: fold_scores(scratch/'tables'/f'{m}_folds.csv') for m in MODELS}
+        ref = {'speech_random_init': folds['speech_random_init'], 'egemaps_baseline': fold_scores(Path(run)/'tables'/'egemaps_baseline_folds.csv')}
         wins = {f'{m} vs {r}': {d: int(sum(a > b for a, b in zip(folds[m][d], ref[r][d]))) for d in VAD}
                 for m in ('speech_ncl', 'speech_ncl_cl') for r in ref}
         hist = res.tables['NCL history']; diag = res.tables['learning diagnostics']

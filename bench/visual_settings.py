@@ -11,12 +11,9 @@ that seeds run's row (seed 0: the main table). Recorded per configuration and se
 fold, the wins of `visual_mcl` and `visual_mcl_landmarks` against the same seed's `visual_random_init`; then the mean over seeds.
 """
 import argparse, json, shutil, sys, time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent)); from common import machine, scratch_copy
-from cl_settings import parse_config, _folds
+sys.path.insert(0, str(Path(__file__).parent)); from common import VAD, machine, scratch_copy, fold_scores, parse_config, settings_grid
 
-VAD = ('valence', 'arousal', 'dominance')
 MODELS = ('visual_random_init', 'visual_mcl', 'visual_mcl_landmarks', 'visual_mcl_landmarks_fixedlen')
 
 def one(run: str, over: dict, seed: int) -> dict:
@@ -32,7 +29,7 @@ def one(run: str, over: dict, seed: int) -> dict:
     scratch = scratch_copy(run, 'visual_settings_'); t0 = time.time()
     try:
         with contextlib.redirect_stdout(io.StringIO()): res = stages.visual_stage(scratch, **{k: v for k, v in p.items() if k != 'run'})
-        folds = {m: _folds(scratch/'tables'/f'{m}_folds.csv') for m in MODELS}
+        folds = {m: fold_scores(scratch/'tables'/f'{m}_folds.csv') for m in MODELS}
         wins = {m: {d: int(sum(a > b for a, b in zip(folds[m][d], folds['visual_random_init'][d]))) for d in VAD}
                 for m in ('visual_mcl', 'visual_mcl_landmarks')}
         return dict(config=over, seed=seed, seconds=round(time.time() - t0),
@@ -42,15 +39,7 @@ def one(run: str, over: dict, seed: int) -> dict:
     finally: shutil.rmtree(scratch, ignore_errors=True)
 
 def main(run, configs, seeds, workers, out):
-    t0 = time.time(); jobs = [(c, s) for c in configs for s in seeds]
-    with ProcessPoolExecutor(workers, max_tasks_per_child=1) as ex:
-        rows = list(ex.map(one, [run] * len(jobs), [c for c, _ in jobs], [s for _, s in jobs]))
-    summary = []
-    for c in configs:
-        rs = [r for r in rows if r['config'] == c]
-        summary.append(dict(config=c, seeds=[r['seed'] for r in rs],
-                            mean={m: {d: round(sum(r['ccc'][m][d] for r in rs) / len(rs), 4) for d in VAD} for m in MODELS},
-                            wins_vs_random_init={m: {d: [r['wins_vs_random_init'][m][d] for r in rs] for d in VAD} for m in rs[0]['wins_vs_random_init']}))
+    t0 = time.time(); rows, summary = settings_grid(one, run, configs, seeds, workers, MODELS, 'wins_vs_random_init')
     res = dict(command=' '.join(sys.argv), run=str(run), seconds=round(time.time() - t0), machine=machine(), summary=summary, rows=rows)
     Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
     for s in summary:
