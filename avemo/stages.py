@@ -1170,7 +1170,6 @@ def _benchmark_models(run:RunDir, c, tr, dev, te, p:dict, cfg:TrainConfig, weigh
             d = run.fold_dir(f'{c.name}_{name}', 0); curves[name] = d/'metrics.jsonl'; torch.manual_seed(p['seed'])
             fcfg = cfg if name == 'mfcc_baseline' else TrainConfig.from_prefix(p, 'bench', seed=p['seed'], progress=False)
             f = fit_vad_fold(build, tr, dev, te, root, fcfg, d, weights, p['max_seconds'], with_val=True); t, v = f.test, f.val
-        else: raise ValueError(f"unknown benchmark model {name!r}: {', '.join(BENCHMARK_MODELS)}")
         out[name] = (np.asarray(v), np.asarray(t))
     return out, notes
 
@@ -1200,7 +1199,7 @@ def benchmark_stage(run, # the run directory, after the prepare stage prepared `
                     bench_lr:float=0.0003, # speech_e2e learning rate
                     bench_optimizer:str='adamw', # speech_e2e optimizer (sgd or adamw)
                     speech_size:str='demo', # speech model size without `speech_init`: demo or thesis
-                    speech_init:str='', # a run directory whose `speech` model starts the fine-tuning; empty: random weights
+                    speech_init:str='', # a run directory whose `speech` model gives the encoder (speech_e2e: the whole start); empty: random weights
                     ccc_weights:list=(1, 1, 1), # CCC loss weights for valence, arousal, dominance (normalised)
                     max_seconds:float=6.0, # crop utterances longer than this (random crop in training)
                     tracker:str='none', # comet, tensorboard or none (metrics.jsonl is always written)
